@@ -1,0 +1,44 @@
+# `make run`: set up everything and serve the portal. `make test`: set up the test tools and run every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
+
+.PHONY: run test install install-dev migrate seed serve clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/activate requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+var:
+	mkdir -p var
+
+migrate: install var
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py load_initial_data
+	$(PY) manage.py setup_portal
+
+run: seed
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	@echo "申报门户: http://127.0.0.1:$(PORT)/  (管理后台 /admin/)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev var
+	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/portal.sqlite3 var/media var/static var/private

@@ -1,0 +1,191 @@
+"""Builds the site tree from a structured content file (notices/content/*.json). Every step is get-or-create:
+loading the same content twice changes nothing."""
+
+import datetime
+import json
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from wagtail.documents import get_document_model
+from wagtail.models import Page, Site
+
+from home.models import HomePage
+
+from .models import (
+    ApplicationTemplatePage,
+    NoticeIndexPage,
+    NoticePage,
+    OutlinePage,
+    PilotCategory,
+    QuotaAllocation,
+    QuotaTablePage,
+    SummaryTablePage,
+    TopicGuidePage,
+    Unit,
+)
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CALL_2019 = CONTENT_DIR / "call-2019.json"
+
+
+def read_content(path=CALL_2019):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def stream_sections(sections):
+    """Content-file sections -> StreamField data. An item is text, or {number, text} where the document numbers
+    it irregularly."""
+    data = []
+    for section in sections:
+        items = [item if isinstance(item, dict) else {"number": "", "text": item} for item in section["items"]]
+        data.append(
+            {
+                "type": "section",
+                "value": {"heading": section["heading"], "paragraphs": section["paragraphs"], "items": items},
+            }
+        )
+    return data
+
+
+def publish(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def attach_generated_file(page):
+    """Generate the annex's download from its content and attach it as a Wagtail document."""
+    name, data = page.build_download()
+    document = get_document_model().objects.create(title=name.rsplit(".", 1)[0], file=ContentFile(data, name=name))
+    page.attachment = document
+    page.save_revision().publish()
+
+
+class Loader:
+    def __init__(self, content, log=print):
+        self.content = content
+        self.log = log
+
+    @transaction.atomic
+    def run(self):
+        self.load_units()
+        home = self.load_home()
+        index = self.load_index(home)
+        return [self.load_call(index, call) for call in self.content["calls"]]
+
+    def load_units(self):
+        for order, unit in enumerate(self.content["units"]):
+            _, created = Unit.objects.get_or_create(
+                name=unit["name"], defaults={"kind": unit["kind"], "sort_order": order}
+            )
+            if created:
+                self.log(f"单位：{unit['name']}")
+
+    def load_home(self):
+        home = HomePage.objects.first()
+        if home is not None:
+            return home
+        data = self.content["home"]
+        root = Page.get_first_root_node()
+        # Wagtail's first migration makes a placeholder page at the site root: the portal's home replaces it.
+        placeholders = list(Page.objects.filter(depth=2, content_type__model="page"))
+        home = HomePage(title=data["title"], slug="home", bureau_name=data["bureau_name"], intro=data["intro"])
+        for placeholder in placeholders:
+            placeholder.slug = f"{placeholder.slug}-placeholder"
+            placeholder.save()
+        publish(root, home)
+        Site.objects.update_or_create(
+            is_default_site=True,
+            defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": data["title"]},
+        )
+        for placeholder in placeholders:
+            placeholder.delete()
+        self.log(f"首页：{home.title}")
+        return home
+
+    def load_index(self, home):
+        data = self.content["index"]
+        index = NoticeIndexPage.objects.child_of(home).filter(slug=data["slug"]).first()
+        if index is None:
+            index = publish(home, NoticeIndexPage(title=data["title"], slug=data["slug"], intro=data["intro"]))
+            self.log(f"栏目：{index.title}")
+        return index
+
+    def load_call(self, index, call, slug_prefix="", title_prefix=""):
+        data = dict(call["notice"])
+        slug = slug_prefix + data["slug"]
+        existing = NoticePage.objects.child_of(index).filter(slug=slug).first()
+        if existing is not None:
+            self.log(f"已存在，未改动：{existing.title}")
+            return existing
+        notice = NoticePage(
+            title=title_prefix + data["title"],
+            slug=slug,
+            issuer=data["issuer"],
+            date=datetime.date.fromisoformat(data["date"]),
+            recipients=data["recipients"],
+            preamble=data["preamble"],
+            body=stream_sections(data["body"]),
+            contact_department=data["contact_department"],
+            contact_names=data["contact_names"],
+            contact_phone=data["contact_phone"],
+            contact_email=data["contact_email"],
+            deadline=datetime.datetime.fromisoformat(data["deadline"]),
+            download_url=data["download_url"],
+            signature=data["signature"],
+            signature_date=datetime.date.fromisoformat(data["signature_date"]),
+        )
+        publish(index, notice)
+        self.log(f"通知：{notice.title}")
+        for build in (self.quota_table, self.topic_guide, self.summary_table, self.application_template, self.outline):
+            page = build(call)
+            page.slug = slug_prefix + page.slug
+            publish(notice, page)
+            attach_generated_file(page)
+            self.log(f"  附件{page.annex_number}：{page.title}")
+        return notice
+
+    @staticmethod
+    def _annex_fields(data):
+        return {
+            "title": data["title"],
+            "slug": data["slug"],
+            "annex_number": data["annex_number"],
+            "heading": data.get("heading", ""),
+            "subtitle": data.get("subtitle", ""),
+        }
+
+    def quota_table(self, call):
+        data = call["quota_table"]
+        units = {unit.name: unit for unit in Unit.objects.all()}
+        page = QuotaTablePage(
+            **self._annex_fields(data),
+            unit_column=data["unit_column"],
+            quota_column=data["quota_column"],
+            total_label=data["total_label"],
+        )
+        page.quotas = [
+            QuotaAllocation(unit=units[name], quota=quota, sort_order=i) for i, (name, quota) in enumerate(data["quotas"])
+        ]
+        return page
+
+    def topic_guide(self, call):
+        data = call["topic_guide"]
+        page = TopicGuidePage(**self._annex_fields(data), applicants=data["applicants"])
+        page.categories = [PilotCategory(sort_order=i, **category) for i, category in enumerate(data["categories"])]
+        return page
+
+    def summary_table(self, call):
+        data = dict(call["summary_table"])
+        fields = self._annex_fields(data)
+        extra = {k: v for k, v in data.items() if k not in fields and k != "subtitle"}
+        return SummaryTablePage(**fields, **extra)
+
+    def application_template(self, call):
+        data = call["application_template"]
+        return ApplicationTemplatePage(**self._annex_fields(data), footnote=data["footnote"])
+
+    def outline(self, call):
+        data = call["outline"]
+        return OutlinePage(**self._annex_fields(data), body=stream_sections(data["body"]))

@@ -1,0 +1,72 @@
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+_DIGITS = "零一二三四五六七八九"
+
+
+@register.filter
+def cn_numeral(n):
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十, 99 -> 九十九 (section numbers of official documents)."""
+    n = int(n)
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    text = ("" if tens == 1 else _DIGITS[tens]) + "十" if tens else ""
+    return text + (_DIGITS[ones] if ones else "")
+
+
+def numbered_items(items):
+    """(number, text) pairs: an item's own number where the document gives one, else 1．2．… by position."""
+    return [(item["number"] or f"{i}．", item["text"]) for i, item in enumerate(items, start=1)]
+
+
+register.filter("numbered_items", numbered_items)
+
+
+@register.filter
+def cn_date(value):
+    """2019年6月20日, as dates are written in official documents (no leading zeros)."""
+    if not value:
+        return ""
+    if hasattr(value, "hour"):
+        value = timezone.localtime(value)
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@register.filter
+def cn_datetime(value):
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return f"{cn_date(value)} {value:%H:%M}"
+
+
+@register.filter
+def time_left(delta):
+    """'还剩 3 天 4 小时' for a positive timedelta, '已截止' otherwise."""
+    if delta is None:
+        return ""
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return "已截止"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"还剩 {days} 天 {hours} 小时"
+    return f"还剩 {hours} 小时 {rest // 60} 分钟"
+
+
+@register.filter
+def file_kind(document):
+    """'Word 文档' / 'Excel 表格' / 'PDF' for a Wagtail document, from its extension."""
+    ext = (document.file_extension or "").lower()
+    return {
+        "doc": "Word 文档",
+        "docx": "Word 文档",
+        "xls": "Excel 表格",
+        "xlsx": "Excel 表格",
+        "pdf": "PDF 文件",
+        "zip": "压缩包",
+    }.get(ext, ext.upper())

@@ -1,0 +1,138 @@
+"""Small helpers for the .docx and .xlsx files the portal generates: A4 pages and fonts that show Chinese.
+
+Word and LibreOffice pick the font for Chinese text from the *East Asian* font slot (w:eastAsia), which
+python-docx does not set by itself; without it Chinese falls back to whatever the viewer has.
+"""
+
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+from openpyxl.styles import Alignment, Border, Font, Side
+
+CJK_FONT = "宋体"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+
+# ---------------------------------------------------------------- docx
+
+
+def set_run_font(run, east_asian=CJK_FONT, size=None, bold=None):
+    run.font.name = LATIN_FONT
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:eastAsia"), east_asian)
+    if size:
+        run.font.size = Pt(size)
+    if bold is not None:
+        run.bold = bold
+    return run
+
+
+def new_document():
+    """An A4 document whose default style uses a Chinese font."""
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin = section.bottom_margin = Cm(2.54)
+    section.left_margin = section.right_margin = Cm(2.8)
+    normal = document.styles["Normal"]
+    normal.font.name = LATIN_FONT
+    normal.font.size = Pt(12)
+    rpr = normal.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:eastAsia"), CJK_FONT)
+    return document
+
+
+def add_paragraph(document_or_cell, text="", *, size=None, bold=None, align=None, font=CJK_FONT, indent=False):
+    paragraph = document_or_cell.add_paragraph()
+    if align == "center":
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif align == "right":
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt((size or 12) * 2)
+    if text:
+        set_run_font(paragraph.add_run(text), east_asian=font, size=size, bold=bold)
+    return paragraph
+
+
+def add_title(document, lines, size=18):
+    for line in lines:
+        add_paragraph(document, line, size=size, bold=True, align="center", font=HEADING_FONT)
+
+
+def set_cell_text(cell, text, *, size=12, bold=None, align=None):
+    """Replace a table cell's content with one or more lines (split on newlines)."""
+    cell.text = ""
+    lines = str(text).split("\n") if text is not None else [""]
+    first = cell.paragraphs[0]
+    for i, line in enumerate(lines):
+        paragraph = first if i == 0 else cell.add_paragraph()
+        if align == "center":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif align == "right":
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        set_run_font(paragraph.add_run(line), size=size, bold=bold)
+
+
+def bordered_table(document, rows, cols):
+    table = document.add_table(rows=rows, cols=cols)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    return table
+
+
+def set_row_height(row, cm):
+    row.height = Cm(cm)
+
+
+def docx_bytes(document):
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- xlsx
+
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def xlsx_font(size=11, bold=False):
+    return Font(name=CJK_FONT, size=size, bold=bold)
+
+
+def a4_portrait(sheet, repeat_rows=None):
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.6
+    if repeat_rows:
+        sheet.print_title_rows = repeat_rows
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formula injection: text that a spreadsheet would run as a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,0 +1,53 @@
+"""Editors change the call's content in the Wagtail admin."""
+
+import pytest
+
+from notices.models import QuotaTablePage
+
+from .conftest import normalise, soup
+
+pytestmark = pytest.mark.django_db
+
+
+def form_fields(form):
+    """The values a browser would submit for a form, as a dict of lists."""
+    data = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.get("type") in ("submit", "button", "file"):
+            continue
+        if field.get("type") in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        if field.name == "select":
+            selected = field.find("option", selected=True) or field.find("option")
+            value = selected.get("value", "") if selected else ""
+        elif field.name == "textarea":
+            value = field.get_text()
+        else:
+            value = field.get("value", "")
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def test_editing_a_quota_in_the_admin_changes_the_table_and_the_total(admin_client):
+    page = QuotaTablePage.objects.get()
+    edit_url = f"/admin/pages/{page.pk}/edit/"
+    form = soup(admin_client.get(edit_url)).find("form", id="page-edit-form")
+    data = form_fields(form)
+    units = {i: data[f"quotas-{i}-unit"][0] for i in range(int(data["quotas-TOTAL_FORMS"][0]))}
+    pingjiang = next(i for i, unit_id in units.items() if page.quotas.get(unit_id=unit_id).unit.name == "平江县")
+    data[f"quotas-{pingjiang}-quota"] = ["5"]
+    data["action-publish"] = ["action-publish"]
+    response = admin_client.post(edit_url, data)
+    assert response.status_code == 302, soup(response).select(".error-message")
+
+    table = soup(admin_client.get(page.url)).find("table")
+    rows = {tr.find("th").get_text(): tr.find("td").get_text() for tr in table.select("tbody tr")}
+    assert rows["平江县"] == "5"
+    assert normalise(table.select_one("tfoot").get_text()) == "全市23"
+
+
+def test_the_admin_is_in_chinese(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert 'lang="zh-hans"' in html
+    assert "<title>控制面板" in html

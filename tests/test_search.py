@@ -1,0 +1,58 @@
+"""Site search finds Chinese words inside sentences, on SQLite and on PostgreSQL."""
+
+import pytest
+
+from portal.cjk_search import parse_query, segment
+
+from .conftest import soup
+
+pytestmark = pytest.mark.django_db
+
+
+def result_titles(client, query):
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    return [a.get_text() for a in soup(response).select(".search-results a")]
+
+
+@pytest.mark.parametrize("query", ["人工智能", "数字校园", "网络学习空间", "人人通"])
+def test_topic_words_find_the_topic_guide(client, query):
+    assert "2019年岳阳市教育信息化创新试点项目学校试点选题指南" in result_titles(client, query)
+
+
+def test_quota_finds_the_quota_table(client):
+    assert "2019年岳阳市教育信息化创新试点项目申报名额分配表" in result_titles(client, "名额")
+
+
+def test_words_not_in_the_content_find_nothing(client):
+    assert result_titles(client, "区块链") == []
+    # Characters present but not adjacent must not match: 智 and 园 both occur, 智园 does not.
+    assert result_titles(client, "智园") == []
+
+
+def test_several_terms_must_all_match(client):
+    titles = result_titles(client, "人工智能 视网膜")
+    assert titles == ["2019年岳阳市教育信息化创新试点项目学校试点选题指南"]
+
+
+def test_edited_content_is_found(client, call):
+    call.preamble += "新增的关键词区块链教学。"
+    call.save_revision().publish()
+    assert call.title in result_titles(client, "区块链")
+
+
+def test_admin_search_finds_chinese(admin_client):
+    response = admin_client.get("/admin/pages/search/", {"q": "选题指南"})
+    assert response.status_code == 200
+    assert "学校试点选题指南" in response.content.decode()
+
+
+def test_hostile_queries_do_not_break_search(client):
+    for query in ['"', "'", "人工智能\"'", "a" * 500, "&|!():*", "选题 -", "<script>"]:
+        assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_segmentation():
+    assert segment("申报名额分配表（附件1）") == "申 报 名 额 分 配 表 附 件 1"
+    assert parse_query("hello") == "hello"
+    assert parse_query("\"") == ""
