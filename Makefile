@@ -29,7 +29,7 @@ migrate: install var
 	$(PY) manage.py migrate --no-input
 
 seed: migrate
-	$(PY) manage.py load_initial_data
+	$(PY) manage.py load_initial_data --demo
 	$(PY) manage.py setup_portal
 
 run: seed

@@ -90,6 +90,7 @@ class NoticePage(Page):
         "notices.SummaryTablePage",
         "notices.ApplicationTemplatePage",
         "notices.OutlinePage",
+        "applications.ApplicationFormPage",
     ]
 
     content_panels = Page.content_panels + [

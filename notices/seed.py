@@ -112,8 +112,20 @@ class Loader:
             self.log(f"栏目：{index.title}")
         return index
 
-    def load_call(self, index, call, slug_prefix="", title_prefix=""):
+    def load_demo(self, now):
+        """A clearly labelled copy of the first call whose form is open for the next 30 days (dev only)."""
+        index = self.load_index(self.load_home())
+        return self.load_call(index, self.content["calls"][0], slug_prefix="demo-", title_prefix="【演示】", now=now)
+
+    def load_call(self, index, call, slug_prefix="", title_prefix="", now=None):
+        """Build one call. With ``now`` (the demo), the dates are moved so that its form is open."""
         data = dict(call["notice"])
+        if now is not None:
+            data.update(
+                date=now.date().isoformat(),
+                signature_date=now.date().isoformat(),
+                deadline=(now + datetime.timedelta(days=40)).isoformat(),
+            )
         slug = slug_prefix + data["slug"]
         existing = NoticePage.objects.child_of(index).filter(slug=slug).first()
         if existing is not None:
@@ -141,9 +153,16 @@ class Loader:
         for build in (self.quota_table, self.topic_guide, self.summary_table, self.application_template, self.outline):
             page = build(call)
             page.slug = slug_prefix + page.slug
+            page.title = title_prefix + page.title
             publish(notice, page)
             attach_generated_file(page)
             self.log(f"  附件{page.annex_number}：{page.title}")
+        if "application_form" in call:
+            form = self.application_form(call, now)
+            form.slug = slug_prefix + form.slug
+            form.title = title_prefix + form.title
+            publish(notice, form)
+            self.log(f"  在线申报：{form.title}")
         return notice
 
     @staticmethod
@@ -185,6 +204,17 @@ class Loader:
     def application_template(self, call):
         data = call["application_template"]
         return ApplicationTemplatePage(**self._annex_fields(data), footnote=data["footnote"])
+
+    def application_form(self, call, now=None):
+        from applications.models import ApplicationFormPage
+
+        data = dict(call["application_form"])
+        opens = datetime.datetime.fromisoformat(data.pop("opens_at"))
+        closes = datetime.datetime.fromisoformat(data.pop("closes_at"))
+        if now is not None:
+            opens, closes = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=30)
+            data["to_address"] = "demo-office@localhost"
+        return ApplicationFormPage(opens_at=opens, closes_at=closes, **data)
 
     def outline(self, call):
         data = call["outline"]

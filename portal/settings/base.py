@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "applications.middleware.upload_limits",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,3 +137,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# Applications: uploads and their private storage.
+PORTAL_UPLOAD_MAX_FILE_MB = env.int("PORTAL_UPLOAD_MAX_FILE_MB", default=20)
+PORTAL_UPLOAD_MAX_TOTAL_MB = env.int("PORTAL_UPLOAD_MAX_TOTAL_MB", default=100)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes to a temporary file, never to memory
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+PORTAL_SUBMIT_RATE = env("PORTAL_SUBMIT_RATE", default="10/h")
+PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="30/h")
+
+if env("AWS_STORAGE_BUCKET_NAME", default=""):
+    from applications.storage import s3_options
+
+    STORAGES["applications"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options(env)}
+else:
+    STORAGES["applications"] = {
+        "BACKEND": "applications.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": env.path("PORTAL_PRIVATE_ROOT", default=VAR_DIR / "private")},
+    }

@@ -1,0 +1,233 @@
+"""The public application form, built by Wagtail's form builder from the page's fields."""
+
+import uuid
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
+
+from . import roles, uploads
+from .roles import Role
+
+
+def validate_cn_mobile(value):
+    """A mainland China mobile number, judged by the number plan (phonenumbers), not by a pattern."""
+    digits = "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (
+        number is None
+        or number.country_code != 86
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise ValidationError("请填写有效的11位中国大陆手机号码（如 13812345678）。", code="mobile")
+
+
+def normalise_mobile(value):
+    number = phonenumbers.parse("".join(ch for ch in value if ch.isdigit() or ch == "+"), "CN")
+    return str(number.national_number)
+
+
+class MobileField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+        self.validators.append(validate_cn_mobile)
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalise_mobile(value) if value else value
+
+
+class SummaryField(forms.CharField):
+    """Counted in characters as a reader counts them: a line break is one character, whatever the browser sent."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class UploadField(forms.FileField):
+    def __init__(self, rule, **kwargs):
+        self.rule = rule
+        kwargs.setdefault("widget", forms.ClearableFileInput)
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = ",".join(f".{e}" for e in rule.extensions)
+        self.help_text = "；".join(t for t in (str(self.help_text or ""), rule.describe()) if t)
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            self.rule.validate(uploaded)
+        return uploaded
+
+
+class MultipleUploadField(UploadField):
+    def __init__(self, rule, **kwargs):
+        kwargs["widget"] = MultipleFileInput
+        super().__init__(rule, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        errors = []
+        for uploaded in files:
+            try:
+                forms.FileField.clean(self, uploaded, initial)
+                self.rule.validate(uploaded)
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class ApplicationFormBuilder(FormBuilder):
+    """Adds file fields, and gives core-role fields their behaviour: the unit and category choices come
+    from the call's content, phones are validated, the summary is limited to 1000 characters."""
+
+    def __init__(self, fields, page=None):
+        super().__init__(fields)
+        self.page = page
+
+    def create_file_field(self, field, options):
+        return UploadField(field.upload_rule(), **options)
+
+    def create_files_field(self, field, options):
+        return MultipleUploadField(field.upload_rule(), **options)
+
+    def create_dropdown_field(self, field, options):
+        choices = self.role_choices(field)
+        if choices is None:
+            return super().create_dropdown_field(field, options)
+        options["choices"] = [("", "请选择")] + choices
+        return forms.ChoiceField(**options)
+
+    def create_singleline_field(self, field, options):
+        if field.role in roles.PHONE_ROLES:
+            return MobileField(**options)
+        return super().create_singleline_field(field, options)
+
+    def create_multiline_field(self, field, options):
+        if field.role == Role.SUMMARY:
+            options["max_length"] = roles.SUMMARY_MAX_CHARS
+            options["widget"] = forms.Textarea(attrs={"rows": 10})
+            return SummaryField(**options)
+        return super().create_multiline_field(field, options)
+
+    def role_choices(self, field):
+        if self.page is None:
+            return None
+        call = self.page.call
+        if field.role == Role.UNIT:
+            table = call.quota_table
+            return [(q.unit.name, q.unit.name) for q in table.rows()] if table else []
+        if field.role == Role.CATEGORY:
+            guide = call.topic_guide
+            return [(c.title, c.title) for c in guide.categories.all()] if guide else []
+        return None
+
+    def get_form_class(self):
+        return type("ApplicationForm", (ApplicationBaseForm,), self.formfields)
+
+
+class ApplicationBaseForm(BaseForm):
+    """Fields every application form has besides the editor's: a once-only token, a honeypot and consent."""
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    website = forms.CharField(
+        required=False,
+        label="网址（请勿填写）",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    consent = forms.BooleanField(
+        label="我已阅读并同意上述个人信息处理说明",
+        error_messages={"required": "请阅读个人信息处理说明并勾选同意后再提交。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+        # The token, honeypot and consent go last, after the editor's fields.
+        for name in ("website", "consent", "submission_token"):
+            self.fields[name] = self.fields.pop(name)
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+    def clean(self):
+        cleaned = super().clean()
+        files = []
+        for name, field in self.fields.items():
+            if isinstance(field, UploadField) and cleaned.get(name):
+                value = cleaned[name]
+                files.extend(value if isinstance(value, list) else [value])
+        if files:
+            try:
+                uploads.check_total(files)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+    def files_by_field(self):
+        """{field name: [UploadedFile, …]} for the upload fields that received files."""
+        result = {}
+        for name, field in self.fields.items():
+            if isinstance(field, UploadField):
+                value = self.cleaned_data.get(name)
+                if value:
+                    result[name] = value if isinstance(value, list) else [value]
+        return result
+
+
+class ApplicationFormPageAdminForm(WagtailAdminFormPageForm):
+    """Publishing needs every core role; drafts may be incomplete."""
+
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("form_fields")
+        if formset is None or not hasattr(formset, "cleaned_data"):
+            return cleaned
+        fields = [
+            form.instance
+            for form in formset.forms
+            if form.is_valid() and not (formset.can_delete and formset._should_delete_form(form))
+        ]
+        for field in fields:
+            field.role = field.role or ""
+        problems = roles.missing_roles(fields)
+        if problems and "action-publish" in self.data:
+            raise ValidationError("表单缺少核心字段，不能发布：" + "；".join(problems) + "。")
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", "截止时间必须晚于开始时间。")
+        return cleaned
+
+
+class StatusLookupForm(forms.Form):
+    reference = forms.CharField(label="申报编号", max_length=40, help_text="提交成功后页面上显示的编号，如 2019-4AC7-KQ9M。")
+    mobile = forms.CharField(label="负责人手机号码", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+
+
+class ScanUploadForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scan"] = UploadField(
+            uploads.UploadRule(uploads.SCAN_EXTENSIONS, uploads.max_file_bytes()),
+            label="申请表盖章扫描件",
+            help_text="打印申请表，签字并加盖公章后扫描上传",
+        )

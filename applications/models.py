@@ -1,0 +1,228 @@
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, AbstractFormField
+
+from notices.models import NoticePage, Unit
+from portal.cjk_search import CJKSearchField
+
+from . import roles, uploads
+from .forms import ApplicationFormBuilder, ApplicationFormPageAdminForm
+from .storage import application_storage
+from .workflow import Status
+
+FIELD_TYPE_CHOICES = FORM_FIELD_CHOICES + (("file", "单个文件上传"), ("files", "多个文件上传"))
+
+DEFAULT_PRIVACY_NOTICE = (
+    "岳阳市教育体育局通过本表收集申报学校负责人、联系人的姓名和手机号码以及申报材料，"
+    "仅用于本次教育信息化创新试点项目的申报、评审和联系，不作他用，不向第三方提供。"
+    "申报材料只有本单位所属县市区教育行政部门和市教育体育局的评审人员可以查看。"
+    "申报材料及其中的个人信息自申报截止之日起保存三年，期满后删除或作匿名化处理。"
+    "如需查询、更正或删除个人信息，请联系市教科院（电话：8805708，邮箱：yysyj@126.com）。"
+)
+
+
+class ApplicationFormPage(AbstractEmailForm):
+    """The online application form of a call (a child of its NoticePage)."""
+
+    intro = models.TextField("说明", blank=True)
+    opens_at = models.DateTimeField("开始时间", help_text="学校可以提交申报的开始时间（北京时间）。")
+    closes_at = models.DateTimeField(
+        "截止时间", help_text="学校提交的截止时间（北京时间），应早于通知中县市区报送的截止时间。"
+    )
+    privacy_notice = models.TextField("个人信息处理说明", default=DEFAULT_PRIVACY_NOTICE)
+    thank_you_text = models.TextField("提交成功提示", blank=True, default="申报材料已提交。")
+
+    parent_page_types = ["notices.NoticePage"]
+    subpage_types = []
+    base_form_class = ApplicationFormPageAdminForm
+    form_builder = ApplicationFormBuilder
+    is_application_form = True
+
+    content_panels = AbstractEmailForm.content_panels + [
+        FieldPanel("intro"),
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")], heading="申报时间"),
+        InlinePanel("form_fields", label="表单字段"),
+        FieldPanel("privacy_notice"),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+            ],
+            heading="通知邮件",
+        ),
+    ]
+    search_fields = AbstractEmailForm.search_fields + [CJKSearchField("title", boost=2), CJKSearchField("intro")]
+
+    class Meta:
+        verbose_name = "在线申报表单"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new form page (made in the admin: no positional args, no fields given) starts with Annex 4's fields.
+        if not args and not self.pk and "form_fields" not in kwargs:
+            self.form_fields = [ApplicationFormField(**field) for field in roles.default_fields()]
+
+    @cached_property
+    def call(self):
+        return self.get_parent().specific
+
+    def window_state(self, now=None):
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return "not_open"
+        if now > self.closes_at:
+            return "closed"
+        return "open"
+
+    def is_open(self, now=None):
+        return self.window_state(now) == "open"
+
+    def configuration_problems(self):
+        return roles.missing_roles(self.get_form_fields())
+
+    def get_form_class(self):
+        return self.form_builder(self.get_form_fields(), page=self).get_form_class()
+
+    def role_field_names(self):
+        """{role: the form field's clean name}."""
+        return {f.role: f.clean_name for f in self.get_form_fields() if f.role}
+
+    def serve(self, request, *args, **kwargs):
+        from .views import serve_application_form
+
+        return serve_application_form(self, request)
+
+    def serve_submissions_list_view(self, request, *args, **kwargs):
+        # Applications hold personal data: they are read in the review area, never in the generic form listing.
+        raise PermissionDenied
+
+    def application_template(self):
+        from notices.models import ApplicationTemplatePage
+
+        return ApplicationTemplatePage.objects.child_of(self.call).live().first()
+
+
+class ApplicationFormField(AbstractFormField):
+    page = ParentalKey(ApplicationFormPage, on_delete=models.CASCADE, related_name="form_fields")
+    field_type = models.CharField("字段类型", max_length=16, choices=FIELD_TYPE_CHOICES)
+    field_type.required_on_save = True
+    role = models.CharField(
+        "核心角色",
+        max_length=20,
+        choices=roles.Role.choices,
+        blank=True,
+        help_text="评审、名额和导出依赖的字段；标签可改，角色不可缺。自定义字段留空。",
+    )
+    allowed_extensions = models.CharField(
+        "允许的文件格式",
+        max_length=100,
+        blank=True,
+        help_text="仅用于文件字段，以逗号分隔，如 pdf,doc,docx。",
+    )
+    max_file_mb = models.PositiveSmallIntegerField(
+        "单个文件大小上限（MB）", null=True, blank=True, help_text="仅用于文件字段；留空使用系统默认值。"
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("help_text"),
+        FieldPanel("required"),
+        FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
+        FieldPanel("role"),
+        FieldPanel("choices", classname="formbuilder-choices"),
+        FieldPanel("default_value", classname="formbuilder-default"),
+        FieldRowPanel([FieldPanel("allowed_extensions"), FieldPanel("max_file_mb")]),
+    ]
+
+    class Meta(AbstractFormField.Meta):
+        verbose_name = "表单字段"
+
+    def upload_rule(self):
+        extensions = uploads.parse_extensions(self.allowed_extensions) or uploads.DOCUMENT_EXTENSIONS
+        limit = uploads.max_file_bytes()
+        if self.max_file_mb:
+            limit = min(limit, self.max_file_mb * uploads.MB)
+        return uploads.UploadRule(extensions, limit)
+
+
+class Application(models.Model):
+    """One school's application: the core fields as columns, everything it submitted in ``form_data``."""
+
+    page = models.ForeignKey(ApplicationFormPage, on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(NoticePage, on_delete=models.PROTECT, related_name="applications", verbose_name="申报通知")
+    reference = models.CharField("申报编号", max_length=20, unique=True)
+    submission_token = models.UUIDField(unique=True, editable=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.AWAITING_SCAN)
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="applications", verbose_name="申报单位")
+    school = models.CharField("申报学校", max_length=255)
+    category = models.CharField("试点类别", max_length=100)
+    project_name = models.CharField("试点项目名称", max_length=255)
+    subtitle = models.CharField("副标题", max_length=255, blank=True)
+    is_furong = models.BooleanField("芙蓉学校", default=False)
+    leader = models.CharField("负责人", max_length=100)
+    leader_phone = models.CharField("负责人手机号码", max_length=20)
+    contact = models.CharField("联系人", max_length=100)
+    contact_phone = models.CharField("联系人手机号码", max_length=20)
+    summary = models.TextField("试点实施方案要点")
+    form_data = models.JSONField("提交的全部内容", default=dict)
+
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "申报"
+        verbose_name_plural = "申报"
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["call", "unit", "status"])]
+
+    def __str__(self):
+        return f"{self.reference} {self.school}"
+
+    @property
+    def has_stamped_scan(self):
+        return self.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()
+
+    def annex4_values(self):
+        """Values for the pre-filled 附件4."""
+        return {
+            "reference": self.reference,
+            "school": self.school,
+            "project": self.project_name,
+            "subtitle": self.subtitle,
+            "leader": self.leader,
+            "leader_phone": self.leader_phone,
+            "contact": self.contact,
+            "contact_phone": self.contact_phone,
+            "summary": self.summary,
+        }
+
+
+class ApplicationFile(models.Model):
+    STAMPED_SCAN = "stamped_scan"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="files")
+    field_name = models.CharField("字段", max_length=255)
+    field_label = models.CharField("字段名称", max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    key = models.CharField("存储键", max_length=300, unique=True)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content_type = models.CharField("检测到的类型", max_length=120)
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "申报文件"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def open(self):
+        return application_storage().open(self.key, "rb")
+

@@ -1,0 +1,44 @@
+"""Private storage for application files: STORAGES["applications"], separate from public media.
+
+Files are addressed by generated keys (never the user's file name). The local default has no URL at all;
+on S3 the only URLs are short-lived signed ones, handed out by the permission-checked download view.
+"""
+
+import uuid
+
+from django.core.files.storage import FileSystemStorage, storages
+
+ALIAS = "applications"
+
+
+def application_storage():
+    return storages[ALIAS]
+
+
+def new_key(prefix, extension):
+    return f"{prefix}/{uuid.uuid4().hex}.{extension}"
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """A local folder that no URL serves."""
+
+    def url(self, name):
+        raise ValueError("Private application files have no public URL; use the download view.")
+
+
+def s3_options(env):
+    """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS)."""
+    return {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+        "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+        "region_name": env("AWS_S3_REGION_NAME", default=None),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),
+        "location": env("AWS_LOCATION", default=""),
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "signature_version": "s3v4",
+    }

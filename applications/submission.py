@@ -1,0 +1,147 @@
+"""Turning a valid form into one Application, all or nothing."""
+
+import logging
+from pathlib import PurePath
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from notices.models import Unit
+
+from .models import Application, ApplicationFile
+from .references import new_reference
+from .roles import Role
+from .storage import application_storage, new_key
+from .uploads import extension_of
+
+logger = logging.getLogger(__name__)
+
+_NOT_DATA = {"submission_token", "consent", "website"}
+
+
+class StorageFailure(Exception):
+    """A file could not be stored; nothing was saved."""
+
+
+def store_file(application, uploaded, field_name, field_label, stored_keys):
+    """Write one upload to private storage under a generated key and record it. ``stored_keys`` collects
+    the keys written, so that a failure later can remove them."""
+    storage = application_storage()
+    key = storage.save(new_key(f"{application.call_id}/{application.reference}", extension_of(uploaded.name)), uploaded)
+    stored_keys.append(key)
+    return ApplicationFile.objects.create(
+        application=application,
+        field_name=field_name,
+        field_label=field_label,
+        original_name=PurePath(uploaded.name).name[:255],
+        key=key,
+        size=uploaded.size,
+        sha256=uploaded.sha256,
+        content_type=uploaded.detected_type,
+    )
+
+
+def remove_stored(keys):
+    storage = application_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # the object may never have been written; a later cleanup finds any leftover
+            logger.exception("Could not remove an orphaned application file")
+
+
+def create_application(page, form):
+    """Save the application and its files atomically. Returns (application, created): a resent form (same
+    token) returns the application it already made. Raises StorageFailure if a file cannot be stored."""
+    data = form.cleaned_data
+    token = data["submission_token"]
+    existing = Application.objects.filter(submission_token=token).first()
+    if existing is not None:
+        return existing, False
+
+    names = page.role_field_names()
+    labels = {f.clean_name: f.label for f in page.get_form_fields()}
+    files = form.files_by_field()
+    form_data = {
+        name: value for name, value in data.items() if name not in _NOT_DATA and name not in files and value is not None
+    }
+    for name, uploads in files.items():
+        form_data[name] = [PurePath(f.name).name for f in uploads]
+    if names.get(Role.FURONG) in form_data:
+        is_furong = form_data[names[Role.FURONG]] == "是"
+    else:
+        is_furong = False
+
+    stored_keys = []
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                page=page,
+                call=page.call,
+                reference=_unused_reference(page.call.date.year),
+                submission_token=token,
+                unit=Unit.objects.get(name=data[names[Role.UNIT]]),
+                school=data[names[Role.SCHOOL]],
+                category=data[names[Role.CATEGORY]],
+                project_name=data[names[Role.PROJECT]],
+                subtitle=data.get(names[Role.SUBTITLE]) or "",
+                is_furong=is_furong,
+                leader=data[names[Role.LEADER]],
+                leader_phone=data[names[Role.LEADER_PHONE]],
+                contact=data[names[Role.CONTACT]],
+                contact_phone=data[names[Role.CONTACT_PHONE]],
+                summary=data[names[Role.SUMMARY]],
+                form_data=_jsonable(form_data),
+            )
+            for name, uploads in files.items():
+                for uploaded in uploads:
+                    store_file(application, uploaded, name, labels.get(name, name), stored_keys)
+    except IntegrityError:
+        remove_stored(stored_keys)
+        existing = Application.objects.filter(submission_token=token).first()
+        if existing is None:
+            raise
+        return existing, False
+    except Exception as error:
+        remove_stored(stored_keys)
+        logger.exception("Application not saved: storing its files failed")
+        raise StorageFailure from error
+    transaction.on_commit(lambda: notify_office(page, application))
+    return application, True
+
+
+def _unused_reference(year):
+    for _ in range(10):
+        reference = new_reference(year)
+        if not Application.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("Could not find an unused reference number")
+
+
+def _jsonable(data):
+    return {k: (str(v) if not isinstance(v, (str, int, float, bool, list, type(None))) else v) for k, v in data.items()}
+
+
+def notify_office(page, application):
+    """One email per application to the office's address, with no personal data in it: the reviewers read
+    names and phone numbers in the admin."""
+    if not page.to_address:
+        return
+    body = "\n".join(
+        [
+            f"收到新的申报：{application.reference}",
+            f"申报单位：{application.unit.name}",
+            f"申报学校：{application.school}",
+            f"试点类别：{application.category}",
+            f"试点项目名称：{application.project_name}",
+        ]
+    )
+    try:
+        send_mail(
+            page.subject or f"新申报 {application.reference}",
+            body,
+            page.from_address or None,
+            [a.strip() for a in page.to_address.split(",") if a.strip()],
+        )
+    except Exception:
+        logger.exception("Notification email for an application could not be sent")

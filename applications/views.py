@@ -1,0 +1,199 @@
+"""The school's side: the form, the receipt, the status page with the stamped-scan upload.
+
+A school reaches its own application only through this browser session: submitting grants it, and so does
+the status look-up with the reference number and the leader's mobile number. No URL works without that.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
+
+from notices import annex_files
+
+from . import references
+from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
+from .models import Application, ApplicationFile
+from .submission import StorageFailure, create_application, remove_stored, store_file
+from .workflow import Status
+
+SESSION_KEY = "portal_applications"
+
+WINDOW_MESSAGES = {
+    "not_open": "本次申报尚未开始，开始时间为 {opens}。",
+    "closed": "本次申报已于 {closes} 截止，不再接受提交。",
+}
+
+
+def grant(request, application):
+    granted = set(request.session.get(SESSION_KEY, []))
+    granted.add(application.reference)
+    request.session[SESSION_KEY] = sorted(granted)
+
+
+def granted_application(request, reference):
+    """The application, if this session may see it; 404 otherwise (the same answer whether or not it exists)."""
+    if reference not in request.session.get(SESSION_KEY, []):
+        raise Http404
+    try:
+        return Application.objects.select_related("unit", "call", "page").get(reference=reference)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def _throttled(request, group, rate):
+    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
+def serve_application_form(page, request):
+    from notices.templatetags.notice_tags import cn_datetime
+
+    state = page.window_state()
+    context = page.get_context(request)
+    context["window_state"] = state
+    context["window_message"] = WINDOW_MESSAGES.get(state, "").format(
+        opens=cn_datetime(page.opens_at), closes=cn_datetime(page.closes_at)
+    )
+    context["configuration_problems"] = page.configuration_problems()
+    status = 200
+
+    if request.method == "POST":
+        form = page.get_form(request.POST, request.FILES, page=page, user=request.user)
+        if state != "open":
+            return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=403)
+        if context["configuration_problems"]:
+            return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=503)
+        upload_error = getattr(request, "upload_error", None)
+        if upload_error:
+            form.is_valid()
+            form.add_error(None, upload_error)
+            status = 413
+        elif _throttled(request, "apply", settings.PORTAL_SUBMIT_RATE):
+            form.is_valid()
+            form.add_error(None, "提交过于频繁，请稍后再试。")
+            status = 429
+        elif form.is_spam:
+            form.is_valid()
+            form.add_error(None, "提交未被接受，请刷新页面后重试。")
+            status = 400
+        elif form.is_valid():
+            try:
+                application, _ = create_application(page, form)
+            except StorageFailure:
+                form.add_error(None, "文件保存失败，本次申报没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。")
+                status = 503
+            else:
+                grant(request, application)
+                return redirect("applications:receipt", reference=application.reference)
+        context["files_need_reselecting"] = bool(request.FILES) or status == 413
+    else:
+        form = page.get_form(page=page, user=request.user) if state == "open" else None
+
+    context["form"] = form
+    return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def receipt(request, reference):
+    application = granted_application(request, reference)
+    return TemplateResponse(
+        request,
+        "applications/receipt.html",
+        {"application": application, "files": application.files.all(), "page": application.page},
+    )
+
+
+def annex4(request, reference):
+    """The pre-filled 附件4 for the school to print, sign and stamp."""
+    application = granted_application(request, reference)
+    template = application.page.application_template()
+    if template is None:
+        raise Http404
+    data = annex_files.application_document(template, application.annex4_values())
+    response = HttpResponse(data, content_type=annex_files.DOCX)
+    response["Content-Disposition"] = content_disposition_header(True, f"申请表-{application.reference}.docx")
+    return response
+
+
+
+
+@require_http_methods(["GET", "POST"])
+def status_lookup(request):
+    form = StatusLookupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _throttled(request, "status", settings.PORTAL_STATUS_RATE):
+            form.is_valid()
+            form.add_error(None, "查询过于频繁，请稍后再试。")
+            status = 429
+        elif form.is_valid():
+            reference = references.normalise(form.cleaned_data["reference"])
+            application = Application.objects.filter(reference=reference).first() if reference else None
+            try:
+                mobile = normalise_mobile(form.cleaned_data["mobile"])
+            except Exception:
+                mobile = None
+            if application is not None and mobile and application.leader_phone == mobile:
+                grant(request, application)
+                return redirect("applications:status", reference=application.reference)
+            form.add_error(None, "申报编号或负责人手机号码不正确，请核对后重试。")
+            status = 400
+    return TemplateResponse(request, "applications/status_lookup.html", {"form": form}, status=status)
+
+
+UPLOADABLE = {Status.AWAITING_SCAN, Status.SUBMITTED, Status.RETURNED}
+
+
+@require_http_methods(["GET", "POST"])
+def status_page(request, reference):
+    application = granted_application(request, reference)
+    page = application.page
+    can_upload = application.status in UPLOADABLE and page.is_open()
+    form = ScanUploadForm()
+    status = 200
+    if request.method == "POST":
+        form = ScanUploadForm(request.POST, request.FILES)
+        if not can_upload:
+            form.is_valid()
+            form.add_error(None, "当前不能上传：申报已截止或已进入评审。")
+            status = 403
+        elif getattr(request, "upload_error", None):
+            form.is_valid()
+            form.add_error("scan", request.upload_error)
+            status = 413
+        elif form.is_valid():
+            try:
+                replace_scan(application, form.cleaned_data["scan"])
+            except StorageFailure:
+                form.add_error(None, "文件保存失败，请重新选择文件后再次上传。")
+                status = 503
+            else:
+                return redirect("applications:status", reference=application.reference)
+    scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
+    return TemplateResponse(
+        request,
+        "applications/status.html",
+        {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page},
+        status=status,
+    )
+
+
+def replace_scan(application, uploaded):
+    """Store the stamped scan (replacing an earlier one) and move the application on to review."""
+    from .workflow import school_uploaded_scan
+
+    stored_keys = []
+    old = list(application.files.filter(field_name=ApplicationFile.STAMPED_SCAN))
+    try:
+        with transaction.atomic():
+            store_file(application, uploaded, ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件", stored_keys)
+            ApplicationFile.objects.filter(pk__in=[f.pk for f in old]).delete()
+            school_uploaded_scan(application)
+    except Exception as error:
+        remove_stored(stored_keys)
+        raise StorageFailure from error
+    transaction.on_commit(lambda: remove_stored([f.key for f in old]))
+
