@@ -102,6 +102,12 @@ class ApplicationFormBuilder(FormBuilder):
         super().__init__(fields)
         self.page = page
 
+    def get_field_options(self, field):
+        options = super().get_field_options(field)
+        verb = "选择" if field.field_type in ("dropdown", "radio", "file", "files", "checkboxes", "multiselect") else "填写"
+        options["error_messages"] = {"required": f"请{verb}“{field.label}”。"}
+        return options
+
     def create_file_field(self, field, options):
         return UploadField(field.upload_rule(), **options)
 
@@ -146,7 +152,9 @@ class ApplicationFormBuilder(FormBuilder):
 class ApplicationBaseForm(BaseForm):
     """Fields every application form has besides the editor's: a once-only token, a honeypot and consent."""
 
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    submission_token = forms.UUIDField(
+        label="提交编号", widget=forms.HiddenInput, error_messages={"required": "页面已过期，请刷新后重新填写提交。"}
+    )
     website = forms.CharField(
         required=False,
         label="网址（请勿填写）",

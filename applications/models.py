@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
@@ -7,6 +8,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, AbstractFormField
 
 from notices.models import NoticePage, Unit
+from notices.templatetags.notice_tags import cn_date
 from portal.cjk_search import CJKSearchField
 
 from . import roles, uploads
@@ -172,6 +174,12 @@ class Application(models.Model):
     summary = models.TextField("试点实施方案要点")
     form_data = models.JSONField("提交的全部内容", default=dict)
 
+    # The review's opinions, as they fill the boxes of 附件4 (the history is in ApplicationEvent).
+    district_opinion = models.TextField("县（市区）教育局意见", blank=True)
+    district_decided_at = models.DateTimeField("县市区审核时间", null=True, blank=True)
+    city_opinion = models.TextField("市（州）教育局意见", blank=True)
+    city_decided_at = models.DateTimeField("市局审核时间", null=True, blank=True)
+
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -200,6 +208,10 @@ class Application(models.Model):
             "contact": self.contact,
             "contact_phone": self.contact_phone,
             "summary": self.summary,
+            "district_opinion": self.district_opinion,
+            "district_date": cn_date(self.district_decided_at),
+            "city_opinion": self.city_opinion,
+            "city_date": cn_date(self.city_decided_at),
         }
 
 
@@ -226,3 +238,21 @@ class ApplicationFile(models.Model):
     def open(self):
         return application_storage().open(self.key, "rb")
 
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application's history: who did what, when, with which opinion."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField("原状态", max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人"
+    )
+    opinion = models.TextField("意见", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "申报记录"
+        ordering = ["created_at", "pk"]

@@ -69,8 +69,9 @@ def serve_application_form(page, request):
             return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=503)
         upload_error = getattr(request, "upload_error", None)
         if upload_error:
-            form.is_valid()
-            form.add_error(None, upload_error)
+            # Reading stopped part-way: show what was typed, with a fresh form (and token) around it.
+            form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
+            context["page_errors"] = [upload_error]
             status = 413
         elif _throttled(request, "apply", settings.PORTAL_SUBMIT_RATE):
             form.is_valid()
@@ -95,6 +96,10 @@ def serve_application_form(page, request):
 
     context["form"] = form
     return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def _typed_values(post):
+    return {key: post.get(key) for key in post if key not in ("csrfmiddlewaretoken", "submission_token")}
 
 
 def receipt(request, reference):

@@ -36,3 +36,69 @@ def main_text(response):
 
 def normalise(text):
     return "".join(text.split())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's standalone S3 server over real HTTP on 127.0.0.1 (random port)."""
+    import os
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    yield {"endpoint": endpoint, "client": client}
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings):
+    """Point STORAGES["applications"] at a fresh private bucket on the moto server."""
+    import uuid
+
+    bucket = f"applications-{uuid.uuid4().hex[:12]}"
+    s3_server["client"].create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "applications": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_server["endpoint"],
+                "access_key": "testing",
+                "secret_key": "testing",
+                "region_name": "us-east-1",
+                "default_acl": "private",
+                "file_overwrite": False,
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "signature_version": "s3v4",
+            },
+        },
+    }
+    return {**s3_server, "bucket": bucket}
+
+
+@pytest.fixture
+def private_folder(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "applications": {"BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path

@@ -136,6 +136,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
+    # Django's own loggers go to the same handler once (not also through Django's default console handler).
+    "loggers": {"django": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False}},
 }
 
 # Applications: uploads and their private storage.

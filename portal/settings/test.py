@@ -9,3 +9,5 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
+PORTAL_SUBMIT_RATE = "1000/h"
+PORTAL_STATUS_RATE = "1000/h"

@@ -1,0 +1,378 @@
+"""Schools apply online: validation, the window, private storage on the S3 protocol, receipt and status."""
+
+import hashlib
+
+import pytest
+import requests
+from django.core import mail
+from django.core.files.storage import storages
+
+from applications.models import Application, ApplicationFile, ApplicationFormPage
+from applications.workflow import Status
+
+from .conftest import soup
+from .factories import demo_form_page, docx_bytes, pdf_bytes, png_bytes, submit, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page(db):
+    return demo_form_page()
+
+
+def field_errors(response):
+    page = soup(response)
+    return {
+        div["id"].removeprefix("field-"): div.select_one(".field-error").get_text()
+        for div in page.select(".field.has-error[id]")
+    }
+
+
+def summary_errors(response):
+    return [li.get_text() for li in soup(response).select(".error-summary li")]
+
+
+def bucket_objects(s3):
+    listing = s3["client"].list_objects_v2(Bucket=s3["bucket"])
+    return {o["Key"]: o["Size"] for o in listing.get("Contents", [])}
+
+
+# ---------------------------------------------------------------- storage on the S3 protocol
+
+
+def test_files_land_in_the_private_bucket_with_their_recorded_sha256(client, page, s3_bucket):
+    response = submit(client, page)
+    assert response.status_code == 302
+    application = Application.objects.get()
+    files = list(application.files.all())
+    assert sorted(f.original_name for f in files) == ["佐证1.pdf", "工作方案.docx", "照片.png"]
+    assert set(bucket_objects(s3_bucket)) == {f.key for f in files}
+    for f in files:
+        body = s3_bucket["client"].get_object(Bucket=s3_bucket["bucket"], Key=f.key)["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == f.sha256 and len(body) == f.size
+        assert f.original_name not in f.key  # the user's file name is never a storage path
+    assert {f.content_type for f in files} == {
+        "application/pdf",
+        "image/png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+
+
+def test_an_unsigned_get_of_an_object_is_refused_and_a_signed_url_expires_quickly(client, page, s3_bucket):
+    submit(client, page)
+    key = ApplicationFile.objects.first().key
+    unsigned = requests.get(f"{s3_bucket['endpoint']}/{s3_bucket['bucket']}/{key}", timeout=10)
+    assert unsigned.status_code == 403
+    signed = storages["applications"].url(key)
+    assert "X-Amz-Signature=" in signed and "X-Amz-Expires=300" in signed
+    assert requests.get(signed, timeout=10).status_code == 200
+
+
+def test_a_storage_failure_midway_leaves_no_application_and_no_object(client, page, s3_bucket, monkeypatch):
+    storage = storages["applications"]
+    original_save = type(storage)._save
+    calls = []
+
+    def fail_on_second(self, name, content):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("bucket unavailable")
+        return original_save(self, name, content)
+
+    monkeypatch.setattr(type(storage), "_save", fail_on_second)
+    response = submit(client, page)
+    assert response.status_code == 503
+    assert "文件保存失败" in " ".join(summary_errors(response))
+    assert len(calls) == 2
+    assert Application.objects.count() == 0 and ApplicationFile.objects.count() == 0
+    assert bucket_objects(s3_bucket) == {}
+    # What the school typed is still in the form; it is told to reselect its files.
+    form = soup(response)
+    assert form.find("input", {"name": "school"})["value"] == "平江县第一中学"
+    assert form.find("textarea", {"name": "summary"}).get_text().strip().startswith("一、目标")
+    assert form.select_one(".reselect")
+
+
+def test_the_local_default_is_a_folder_no_url_serves(client, page, private_folder):
+    submit(client, page)
+    stored = ApplicationFile.objects.first()
+    assert (private_folder / stored.key).exists()
+    with pytest.raises(ValueError):
+        storages["applications"].url(stored.key)
+    assert client.get(f"/media/{stored.key}").status_code == 404
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.fixture
+def local(private_folder):
+    return private_folder
+
+
+def test_a_valid_application_makes_one_row_with_the_core_columns(client, page, local):
+    response = submit(client, page, leader_phone="+86 138-1234-5678", furong="是")
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert (application.unit.name, application.school, application.category) == (
+        "平江县", "平江县第一中学", "智慧教育实践与探究")
+    assert application.leader_phone == "13812345678" and application.is_furong
+    assert application.summary == "一、目标\n二、内容"
+    assert application.status == Status.AWAITING_SCAN
+    assert application.form_data["work_plan"] == ["工作方案.docx"]
+    assert application.call == page.call
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("unit", "北京市", "选择一个有效的选项"),
+        ("category", "区块链应用", "选择一个有效的选项"),
+        ("leader_phone", "07308805708", "手机号码"),
+        ("leader_phone", "12345678901", "手机号码"),
+        ("contact_phone", "138123", "手机号码"),
+        ("school", "", "请填写“申报学校名称”"),
+        ("summary", "字" * 1001, "1000"),
+    ],
+)
+def test_bad_fields_get_a_chinese_error_next_to_them_and_nothing_is_saved(client, page, local, field, value, message):
+    response = submit(client, page, **{field: value})
+    assert response.status_code == 200
+    assert message in field_errors(response)[field]
+    assert soup(response).select_one(".error-summary")
+    assert Application.objects.count() == 0
+    assert list(local.rglob("*.*")) == []
+    kept = soup(response).find("input", {"name": "project"})["value"]
+    assert kept == "基于智慧课堂的教学模式探索"
+
+
+def test_a_summary_of_exactly_1000_characters_with_line_breaks_is_accepted(client, page, local):
+    text = ("字" * 99 + "\r\n") * 10
+    assert len(text.replace("\r\n", "\n")) == 1000
+    assert submit(client, page, summary=text).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("方案.exe", b"MZ\x90\x00" + b"\x00" * 100, "格式不被接受"),
+        ("方案.pdf", b"MZ\x90\x00" + b"\x00" * 100, "内容与扩展名"),
+        ("方案.docx", pdf_bytes(), "内容与扩展名"),
+        ("方案.pdf", b"", "空文件"),
+        ("方案.png", png_bytes(), "格式不被接受"),
+    ],
+)
+def test_work_plan_files_are_checked_by_extension_and_content(client, page, local, name, data, message):
+    response = submit(client, page, work_plan=upload(name, data))
+    assert message in field_errors(response)["work_plan"]
+    assert Application.objects.count() == 0
+
+
+def test_one_bad_evidence_file_is_named_in_the_error(client, page, local):
+    response = submit(client, page, evidence=[upload("好.pdf", pdf_bytes()), upload("坏.jpg", b"not an image")])
+    assert "坏.jpg" in field_errors(response)["evidence"]
+    assert Application.objects.count() == 0
+
+
+def test_an_oversized_file_is_stopped_while_reading(client, page, local, settings):
+    settings.PORTAL_UPLOAD_MAX_FILE_MB = 1
+    response = submit(client, page, work_plan=upload("大.pdf", pdf_bytes(2 * 1024 * 1024)))
+    assert response.status_code == 413
+    assert "超过了单个文件 1.0\xa0MB 的限制" in " ".join(summary_errors(response))
+    assert Application.objects.count() == 0 and list(local.rglob("*.*")) == []
+    assert soup(response).find("input", {"name": "school"})["value"] == "平江县第一中学"
+
+
+def test_the_per_submission_total_is_enforced(client, page, local, settings):
+    settings.PORTAL_UPLOAD_MAX_TOTAL_MB = 1
+    evidence = [upload(f"{i}.pdf", pdf_bytes(400 * 1024)) for i in range(3)]
+    response = submit(client, page, evidence=evidence)
+    assert response.status_code == 413
+    assert "每次提交" in " ".join(summary_errors(response))
+    assert Application.objects.count() == 0
+
+
+def test_consent_is_required(client, page, local):
+    response = submit(client, page, consent=None)
+    assert "个人信息处理说明" in soup(response).select_one(".privacy .field-error").get_text()
+    assert Application.objects.count() == 0
+
+
+def test_the_form_shows_the_privacy_notice(client, page):
+    notice = soup(client.get(page.url)).select_one(".privacy").get_text()
+    for words in ("岳阳市教育体育局", "仅用于", "保存三年", "联系市教科院"):
+        assert words in notice
+
+
+def test_the_honeypot_refuses_bots(client, page, local):
+    response = submit(client, page, website="http://spam.example")
+    assert response.status_code == 400
+    assert Application.objects.count() == 0
+
+
+def test_csrf_is_enforced(page, local):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert submit(browser, page).status_code == 403
+    assert Application.objects.count() == 0
+
+
+def test_submissions_are_throttled_per_client_address(client, page, local, settings):
+    settings.PORTAL_SUBMIT_RATE = "2/h"
+    assert submit(client, page).status_code == 302
+    assert submit(client, page).status_code == 302
+    response = submit(client, page)
+    assert response.status_code == 429 and "过于频繁" in " ".join(summary_errors(response))
+    assert Application.objects.count() == 2
+
+
+# ---------------------------------------------------------------- once only, and the window
+
+
+def test_a_resent_form_makes_one_application(client, page, local):
+    token = soup(client.get(page.url)).find("input", {"name": "submission_token"})["value"]
+    first = submit(client, page, submission_token=token)
+    second = submit(client, page, submission_token=token)
+    assert first["Location"] == second["Location"]
+    assert Application.objects.count() == 1
+    assert ApplicationFile.objects.count() == 3
+
+
+def test_the_2019_form_is_closed_and_refuses_posts(client, local):
+    page = ApplicationFormPage.objects.get(slug="apply")
+    shown = soup(client.get(page.url))
+    assert "已于 2019年9月22日 23:59 截止" in shown.select_one(".notice-box").get_text()
+    assert not shown.select("form.application-form")
+    response = client.post(page.url, {"school": "x"})
+    assert response.status_code == 403
+    assert Application.objects.count() == 0
+
+
+def test_a_form_not_yet_open_says_when_it_opens(client, page, local):
+    from datetime import timedelta
+
+    page.opens_at = page.closes_at - timedelta(days=1)
+    page.save_revision().publish()
+    assert "尚未开始" in soup(client.get(page.url)).select_one(".notice-box").get_text()
+    assert client.post(page.url, {"school": "x"}).status_code == 403
+
+
+# ---------------------------------------------------------------- receipt, Annex 4, status page, email
+
+
+def test_the_receipt_shows_the_reference_files_and_offers_the_prefilled_annex4(client, page, local):
+    import io
+
+    import docx
+
+    response = submit(client, page)
+    receipt = client.get(response["Location"])
+    application = Application.objects.get()
+    text = soup(receipt).find("main").get_text()
+    assert application.reference in text
+    assert "工作方案.docx" in text and "佐证1.pdf" in text
+    link = soup(receipt).find("a", href=lambda h: h and h.endswith("annex4.docx"))
+    document = docx.Document(io.BytesIO(client.get(link["href"]).content))
+    cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    paragraphs = " ".join(p.text for p in document.paragraphs)
+    assert "平江县第一中学" in cells and "基于智慧课堂的教学模式探索——以数学学科为例" in cells
+    assert "13812345678" in cells and "一、目标" in cells
+    assert application.reference in paragraphs
+
+
+def test_the_reference_has_no_confusable_characters(client, page, local):
+    submit(client, page)
+    code = Application.objects.get().reference.split("-", 1)[1].replace("-", "")
+    assert len(code) == 8 and not set(code) & set("0O1IL2Z5S8BUV")
+
+
+def test_another_browser_cannot_open_the_receipt_or_status(client, page, local):
+    from django.test import Client
+
+    location = submit(client, page)["Location"]
+    reference = Application.objects.get().reference
+    stranger = Client()
+    for url in (location, location + "annex4.docx", f"/status/{reference}/"):
+        assert stranger.get(url).status_code == 404
+
+
+def test_status_lookup_needs_the_reference_and_the_leaders_mobile(page, local, client):
+    from django.test import Client
+
+    submit(client, page)
+    reference = Application.objects.get().reference
+    school = Client()
+    wrong = school.post("/status/", {"reference": reference, "mobile": "13900000000"})
+    assert wrong.status_code == 400 and "不正确" in " ".join(summary_errors(wrong))
+    right = school.post("/status/", {"reference": reference.lower().replace("-", " "), "mobile": "138 1234 5678"})
+    assert right.status_code == 302
+    status = soup(school.get(right["Location"])).find("main").get_text()
+    assert "待上传盖章件" in status
+    # The status page shows the status, not the people.
+    for personal in ("张校长", "李老师", "13812345678", "13912345678"):
+        assert personal not in status
+
+
+def test_uploading_the_stamped_scan_moves_the_application_to_review(client, page, local):
+    submit(client, page)
+    application = Application.objects.get()
+    status_url = f"/status/{application.reference}/"
+    bad = client.post(status_url, {"scan": upload("盖章.docx", docx_bytes())})
+    assert "格式不被接受" in field_errors(bad)["scan"]
+    good = client.post(status_url, {"scan": upload("盖章.pdf", pdf_bytes())})
+    assert good.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert application.files.filter(field_name=ApplicationFile.STAMPED_SCAN).count() == 1
+    again = client.post(status_url, {"scan": upload("盖章2.pdf", pdf_bytes())})
+    assert again.status_code == 302
+    assert list(application.files.filter(field_name=ApplicationFile.STAMPED_SCAN).values_list("original_name", flat=True)) == ["盖章2.pdf"]
+
+
+def test_the_office_gets_one_email_per_application_without_phone_numbers(
+    client, page, local, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client, page)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["demo-office@localhost"]
+    assert Application.objects.get().reference in message.body
+    assert "13812345678" not in message.body and "张校长" not in message.body
+
+
+# ---------------------------------------------------------------- editors and core roles
+
+
+def test_a_new_form_page_starts_with_the_annex4_fields():
+    fresh = ApplicationFormPage(title="新表单")
+    roles = [f.role for f in fresh.form_fields.all()]
+    assert roles[:3] == ["unit", "school", "category"] and "work_plan" in roles and "evidence" in roles
+    assert fresh.configuration_problems() == []
+
+
+def test_a_form_missing_a_core_role_cannot_be_published_or_submitted(client, page, local, admin_client):
+    from .test_admin_content import form_fields
+
+    edit_url = f"/admin/pages/{page.pk}/edit/"
+    data = form_fields(soup(admin_client.get(edit_url)).find("form", id="page-edit-form"))
+    total = int(data["form_fields-TOTAL_FORMS"][0])
+    school = next(i for i in range(total) if data[f"form_fields-{i}-role"] == ["school"])
+    data[f"form_fields-{school}-DELETE"] = ["1"]
+    data["action-publish"] = ["action-publish"]
+    response = admin_client.post(edit_url, data)
+    assert response.status_code == 200
+    assert "缺少核心字段“申报学校名称”" in response.content.decode()
+    page.refresh_from_db()
+    assert page.form_fields.filter(role="school").exists()
+
+
+def test_editors_can_relabel_a_core_field(client, page, local):
+    field = page.form_fields.get(role="school")
+    field.label = "学校全称"
+    field.save()
+    assert "学校全称" in soup(client.get(page.url)).select_one("#field-school label").get_text()
+    assert submit(client, page).status_code == 302
+    assert Application.objects.get().school == "平江县第一中学"
