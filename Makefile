@@ -30,7 +30,7 @@ migrate: install var
 
 seed: migrate
 	$(PY) manage.py load_initial_data --demo
-	$(PY) manage.py setup_portal
+	$(PY) manage.py setup_portal --demo-accounts
 
 run: seed
 	$(PY) manage.py collectstatic --no-input --verbosity 0

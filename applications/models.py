@@ -188,6 +188,10 @@ class Application(models.Model):
         verbose_name_plural = "申报"
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["call", "unit", "status"])]
+        permissions = [
+            ("review_district", "县市区审核本单位的申报"),
+            ("review_city", "市局审核全部申报"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.school}"
@@ -240,10 +244,15 @@ class ApplicationFile(models.Model):
 
 
 
-class ApplicationEvent(models.Model):
-    """One step of an application's history: who did what, when, with which opinion."""
+class AuditEntry(models.Model):
+    """The audit trail: review transitions, exports and file downloads (who, when, what, with which opinion)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries", verbose_name="申报"
+    )
+    call = models.ForeignKey(
+        NoticePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="申报通知"
+    )
     action = models.CharField("操作", max_length=30)
     from_status = models.CharField("原状态", max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField("新状态", max_length=20, choices=Status.choices, blank=True)
@@ -251,8 +260,23 @@ class ApplicationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人"
     )
     opinion = models.TextField("意见", blank=True)
-    created_at = models.DateTimeField("时间", default=timezone.now)
+    detail = models.CharField("说明", max_length=500, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = "申报记录"
-        ordering = ["created_at", "pk"]
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-created_at", "-pk"]
+
+
+class ReviewerGroup(models.Model):
+    """Links a district reviewers' group to its unit: members review that unit's applications only."""
+
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="review_unit")
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="reviewer_group")
+
+    class Meta:
+        verbose_name = "县市区评审组"
+
+    def __str__(self):
+        return f"{self.group.name} → {self.unit.name}"

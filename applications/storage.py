@@ -26,6 +26,16 @@ class PrivateFileSystemStorage(FileSystemStorage):
         raise ValueError("Private application files have no public URL; use the download view.")
 
 
+def transfer_config():
+    """Uploads read their parts from the temporary file as they go: at most two 8 MB parts in memory per file,
+    so a worker's memory does not grow with the size of what schools upload (boto3's default keeps ten)."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+    config.max_in_memory_upload_chunks = 2
+    return config
+
+
 def s3_options(env):
     """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS)."""
     return {
@@ -41,4 +51,5 @@ def s3_options(env):
         "querystring_auth": True,
         "querystring_expire": 300,
         "signature_version": "s3v4",
+        "transfer_config": transfer_config(),
     }

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from notices.models import Unit
 
+from . import audit
 from .models import Application, ApplicationFile
 from .references import new_reference
 from .roles import Role
@@ -96,6 +97,7 @@ def create_application(page, form):
             for name, uploads in files.items():
                 for uploaded in uploads:
                     store_file(application, uploaded, name, labels.get(name, name), stored_keys)
+            audit.record(None, "submit", application=application, to_status=application.status)
     except IntegrityError:
         remove_stored(stored_keys)
         existing = Application.objects.filter(submission_token=token).first()

@@ -63,27 +63,36 @@ def _sheet_heading(sheet, page, width):
         sheet.cell(row=row, column=1).font = office.xlsx_font(12)
 
 
-def _style_row(sheet, row, width, *, bold=False, align=office.WRAP_CENTER):
+def _named_styles(workbook):
+    """Cell styles registered once per workbook: assigning a named style is cheap, building fonts, borders and
+    alignments per cell is not (it made a 2,000-row export several times slower than the bare write)."""
+    from openpyxl.styles import NamedStyle
+
+    for name, bold, align in (("cell", False, office.WRAP_CENTER), ("cell-bold", True, office.WRAP_CENTER),
+                              ("cell-left", False, office.WRAP_LEFT)):
+        style = NamedStyle(name=name, font=office.xlsx_font(11, bold=bold), border=office.BORDER, alignment=align)
+        workbook.add_named_style(style)
+
+
+def _style_row(sheet, row, width, style="cell"):
     for column in range(1, width + 1):
-        cell = sheet.cell(row=row, column=column)
-        cell.border = office.BORDER
-        cell.alignment = align
-        cell.font = office.xlsx_font(11, bold=bold)
+        sheet.cell(row=row, column=column).style = style
 
 
 def quota_workbook(page):
     workbook = Workbook()
+    _named_styles(workbook)
     sheet = workbook.active
     sheet.title = "名额分配表"
     _sheet_heading(sheet, page, 2)
     sheet.append([page.unit_column, page.quota_column])
     header_row = sheet.max_row
-    _style_row(sheet, header_row, 2, bold=True)
+    _style_row(sheet, header_row, 2, "cell-bold")
     for quota in page.rows():
         sheet.append([quota.unit.name, quota.quota])
         _style_row(sheet, sheet.max_row, 2)
     sheet.append([page.total_label, page.total()])
-    _style_row(sheet, sheet.max_row, 2, bold=True)
+    _style_row(sheet, sheet.max_row, 2, "cell-bold")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 30
     office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")
@@ -93,22 +102,25 @@ def quota_workbook(page):
 def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
     """附件3 申报汇总表. ``rows`` are (unit, category, project, remark) tuples; with none, blank rows are printed."""
     workbook = Workbook()
+    _named_styles(workbook)
     sheet = workbook.active
     sheet.title = "申报汇总表"
     _sheet_heading(sheet, page, 4)
     sheet.append([office.safe_cell(page.bureau_label + (bureau_name or ""))])
     row = sheet.max_row
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-    _style_row(sheet, row, 4, align=office.WRAP_LEFT)
+    _style_row(sheet, row, 4, "cell-left")
     sheet.append([page.leader_label, office.safe_cell(leader), page.phone_label, office.safe_cell(phone)])
     _style_row(sheet, sheet.max_row, 4)
     sheet.append(page.columns())
     header_row = sheet.max_row
-    _style_row(sheet, header_row, 4, bold=True)
+    _style_row(sheet, header_row, 4, "cell-bold")
+    row = header_row
     for values in rows or [("", "", "", "")] * page.blank_rows:
+        row += 1  # counted, not read back: sheet.max_row scans every cell
         sheet.append([office.safe_cell(v) for v in values])
-        _style_row(sheet, sheet.max_row, 4)
-        sheet.row_dimensions[sheet.max_row].height = 30
+        _style_row(sheet, row, 4)
+        sheet.row_dimensions[row].height = 30
     for letter, width in zip("ABCD", (24, 22, 40, 18), strict=True):
         sheet.column_dimensions[letter].width = width
     office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")

@@ -72,6 +72,8 @@ def s3_bucket(s3_server, settings):
     """Point STORAGES["applications"] at a fresh private bucket on the moto server."""
     import uuid
 
+    from applications.storage import transfer_config
+
     bucket = f"applications-{uuid.uuid4().hex[:12]}"
     s3_server["client"].create_bucket(Bucket=bucket)
     settings.STORAGES = {
@@ -89,6 +91,7 @@ def s3_bucket(s3_server, settings):
                 "querystring_auth": True,
                 "querystring_expire": 300,
                 "signature_version": "s3v4",
+                "transfer_config": transfer_config(),
             },
         },
     }

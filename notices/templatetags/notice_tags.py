@@ -70,3 +70,8 @@ def file_kind(document):
         "pdf": "PDF 文件",
         "zip": "压缩包",
     }.get(ext, ext.upper())
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, key)

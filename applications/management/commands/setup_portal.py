@@ -2,16 +2,53 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from applications.groups import create_reviewer, ensure_groups
 
 from portal.settings.base import env
+
+
+DEMO_ACCOUNTS = [
+    ("city", "市局评审", {"city": True}),
+    ("pingjiang", "县市区评审（平江县）", {"unit_name": "平江县"}),
+    ("yueyanglou", "县市区评审（岳阳楼区）", {"unit_name": "岳阳楼区"}),
+    ("editor", "内容编辑", {"editor": True}),
+]
 
 
 class Command(BaseCommand):
     help = "创建管理员账号（用户名、密码取自环境变量 PORTAL_ADMIN_USERNAME / PORTAL_ADMIN_PASSWORD，否则自动生成并打印）。"
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--demo-accounts", action="store_true", help="创建各角色的演示账号（仅开发环境）")
+
+    def handle(self, *args, demo_accounts=False, **options):
+        ensure_groups()
         self.ensure_admin()
+        if demo_accounts:
+            if not getattr(settings, "PORTAL_LOAD_DEMO", False):
+                raise CommandError("演示账号只能在开发环境创建（PORTAL_LOAD_DEMO 未开启）。")
+            self.ensure_demo_accounts()
+
+    def ensure_demo_accounts(self):
+        accounts_file = settings.VAR_DIR / "demo-accounts.txt"
+        if accounts_file.exists():
+            self.stdout.write("演示账号（见 " + str(accounts_file) + "）：")
+            self.stdout.write(accounts_file.read_text(encoding="utf-8"))
+            return
+        lines = []
+        for username, role, kwargs in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(9)
+            User = get_user_model()
+            if User.objects.filter(username=username).exists():
+                continue
+            create_reviewer(username, password, **kwargs)
+            lines.append(f"{role}：用户名 {username}  密码 {password}")
+        accounts_file.parent.mkdir(parents=True, exist_ok=True)
+        accounts_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        accounts_file.chmod(0o600)
+        self.stdout.write(self.style.SUCCESS("演示账号：\n" + "\n".join(lines)))
 
     def ensure_admin(self):
         User = get_user_model()

@@ -1,0 +1,308 @@
+"""The review area in the Wagtail admin. Every view scopes through ``permissions.scoped_applications``."""
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from notices.models import NoticePage, Unit
+
+from . import audit, permissions, workflow
+from .exports import docx as docx_export
+from .exports import dossier as dossier_export
+from .exports import listing as listing_export
+from .exports import xlsx as xlsx_export
+from .models import Application, ApplicationFile, AuditEntry
+from .storage import application_storage
+from .workflow import Status, TransitionError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SIGNED_URL_SECONDS = 300
+
+
+def require_reviewer(view):
+    def wrapped(request, *args, **kwargs):
+        if not permissions.can_review(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def calls():
+    return NoticePage.objects.filter(deadline__isnull=False).order_by("-deadline")
+
+
+def latest_call():
+    return calls().first()
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search", widget=forms.TextInput(attrs={"placeholder": "学校、项目或编号"}))
+    call = django_filters.ModelChoiceFilter(label="申报通知", queryset=NoticePage.objects.none(), empty_label="全部通知")
+    unit = django_filters.ModelChoiceFilter(label="申报单位", queryset=Unit.objects.none(), empty_label="全部单位")
+    category = django_filters.ChoiceFilter(label="试点类别", choices=[], empty_label="全部类别")
+    status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
+    is_furong = django_filters.BooleanFilter(
+        label="芙蓉学校", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("submitted_at", "submitted_at"), ("school", "school"), ("unit__sort_order", "unit"), ("status", "status")),
+        field_labels={"submitted_at": "提交时间", "school": "学校", "unit__sort_order": "单位", "status": "状态"},
+    )
+
+    class Meta:
+        model = Application
+        fields = ["q", "call", "unit", "category", "status", "is_furong"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = permissions.reviewer_unit_ids(user)
+        self.filters["unit"].queryset = Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
+        self.filters["call"].queryset = calls()
+        titles = self.queryset.order_by().values_list("category", flat=True).distinct()
+        self.filters["category"].extra["choices"] = [(t, t) for t in sorted(titles)]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(school__icontains=value) | Q(project_name__icontains=value) | Q(reference__icontains=value.upper())
+        )
+
+
+def filtered(request):
+    base = permissions.scoped_applications(request.user).select_related("unit", "call")
+    return ApplicationFilter(request.GET or None, queryset=base, user=request.user)
+
+
+@require_reviewer
+def index(request):
+    filterset = filtered(request)
+    applications = filterset.qs
+    paginator = Paginator(applications, 50)
+    page = paginator.get_page(request.GET.get("p"))
+    counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
+    query = request.GET.copy()
+    query.pop("p", None)
+    return TemplateResponse(
+        request,
+        "applications/admin/index.html",
+        {
+            "page_title": "申报评审",
+            "header_icon": "form",
+            "filter": filterset,
+            "applications": page,
+            "total": paginator.count,
+            "status_counts": [(label, counts.get(value, 0)) for value, label in Status.choices],
+            "query": query.urlencode(),
+            "calls": calls(),
+            "units": filterset.filters["unit"].queryset,
+            "is_city": permissions.is_city_office(request.user),
+        },
+    )
+
+
+@require_reviewer
+def detail(request, pk):
+    application = permissions.get_application(request.user, pk, Application.objects.select_related("unit", "call", "page"))
+    return TemplateResponse(
+        request,
+        "applications/admin/detail.html",
+        {
+            "page_title": f"申报 {application.reference}",
+            "header_icon": "form",
+            "application": application,
+            "files": application.files.all(),
+            "history": application.audit_entries.select_related("actor").order_by("created_at", "pk"),
+            "transitions": workflow.available_transitions(request.user, application),
+            "extra_fields": _extra_fields(application),
+            "quota": workflow.quota(application.call, application.unit),
+            "used": workflow.places_used(application.call, application.unit),
+            "action_labels": audit.ACTION_LABELS,
+        },
+    )
+
+
+def _extra_fields(application):
+    """Fields an editor added to the form (not core columns), as (label, value)."""
+    fields = application.page.get_form_fields()
+    return [
+        (f.label, application.form_data.get(f.clean_name))
+        for f in fields
+        if not f.role and f.clean_name in application.form_data
+    ]
+
+
+@require_POST
+@require_reviewer
+def transition(request, pk, name):
+    try:
+        workflow.perform(request.user, pk, name, request.POST.get("opinion", ""))
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
+    return redirect("applications_admin:detail", pk=pk)
+
+
+@require_reviewer
+def download_file(request, pk, file_pk):
+    """A stored file, to a reviewer whose scope covers its application: a signed URL valid five minutes
+    where the storage has them (S3), otherwise streamed from the private folder."""
+    application = permissions.get_application(request.user, pk)
+    stored = get_object_or_404(ApplicationFile, pk=file_pk, application=application)
+    audit.record(request.user, "download", application=application, detail=f"{stored.field_label}：{stored.original_name}")
+    storage = application_storage()
+    disposition = content_disposition_header(True, stored.original_name)
+    if hasattr(storage, "bucket_name"):
+        url = storage.url(
+            stored.key,
+            parameters={"ResponseContentDisposition": disposition, "ResponseContentType": stored.content_type},
+            expire=SIGNED_URL_SECONDS,
+        )
+        return HttpResponseRedirect(url)
+    response = FileResponse(stored.open(), content_type=stored.content_type)
+    response["Content-Disposition"] = disposition
+    return response
+
+
+@require_reviewer
+def annex4(request, pk):
+    application = permissions.get_application(request.user, pk, Application.objects.select_related("unit", "call"))
+    audit.record(request.user, "export", application=application, detail="申请表（附件4）")
+    return _download(docx_export.application_docx(application), DOCX, f"申请表-{application.reference}.docx")
+
+
+def _download(data, content_type, filename):
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _export_scope(request):
+    """(call, unit or None, scoped applications) for the summary and dossier exports."""
+    call = get_object_or_404(calls(), pk=request.GET.get("call") or getattr(latest_call(), "pk", None))
+    applications = permissions.scoped_applications(request.user).filter(call=call)
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_object_or_404(Unit, pk=request.GET["unit"])
+        if not permissions.scoped_unit_ids(request.user, [unit.pk]):
+            raise PermissionDenied
+        applications = applications.filter(unit=unit)
+    elif not permissions.is_city_office(request.user):
+        units = permissions.reviewer_unit_ids(request.user)
+        if len(units) == 1:
+            unit = Unit.objects.get(pk=next(iter(units)))
+    return call, unit, applications
+
+
+@require_reviewer
+def export_summary(request):
+    """附件3: the applications a unit recommends (or, for the city, all recommended and decided ones)."""
+    call, unit, applications = _export_scope(request)
+    if request.GET.get("all") != "1":
+        applications = applications.filter(status__in=[Status.RECOMMENDED, Status.APPROVED, Status.DECLINED])
+    audit.record(request.user, "export", call=call, detail=f"申报汇总表（附件3）{unit.name if unit else '全市'}")
+    name = f"申报汇总表-{unit.name if unit else '全市'}-{timezone.localdate():%Y%m%d}.xlsx"
+    return _download(xlsx_export.summary_xlsx(call, applications, unit=unit), XLSX, name)
+
+
+@require_reviewer
+def export_dossier(request):
+    call, unit, applications = _export_scope(request)
+    audit.record(request.user, "export", call=call, detail=f"申报材料包（ZIP）{unit.name if unit else '全市'}")
+    name = f"申报材料-{unit.name if unit else '全市'}-{timezone.localdate():%Y%m%d}.zip"
+    return dossier_export.dossier_response(call, applications, name)
+
+
+@require_reviewer
+def export_list(request, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    applications = filtered(request).qs
+    audit.record(request.user, "export", detail=f"申报列表（{fmt.upper()}）")
+    name = f"申报列表-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        return _download(listing_export.listing_csv(applications), "text/csv; charset=utf-8", name)
+    return _download(listing_export.listing_xlsx(applications), XLSX, name)
+
+
+@require_reviewer
+def audit_log(request):
+    entries = AuditEntry.objects.select_related("actor", "application", "call")
+    units = permissions.reviewer_unit_ids(request.user)
+    if units is not None:
+        entries = entries.filter(Q(application__unit_id__in=units) | Q(actor=request.user))
+    page = Paginator(entries, 100).get_page(request.GET.get("p"))
+    return TemplateResponse(
+        request,
+        "applications/admin/audit_log.html",
+        {"page_title": "审计日志", "header_icon": "history", "entries": page, "action_labels": audit.ACTION_LABELS},
+    )
+
+
+def dashboard_rows(user, call):
+    """Per unit: received / recommended / quota; per category: received. Three queries whatever the rows."""
+    from notices.models import QuotaAllocation
+
+    applications = permissions.scoped_applications(user).filter(call=call)
+    units = permissions.reviewer_unit_ids(user)
+    allocations = QuotaAllocation.objects.filter(page__in=workflow._quota_pages(call)).select_related("unit")
+    if units is not None:
+        allocations = allocations.filter(unit_id__in=units)
+    per_unit = {
+        row["unit"]: row
+        for row in applications.order_by().values("unit").annotate(
+            received=Count("pk"),
+            recommended=Count("pk", filter=Q(status__in=[Status.RECOMMENDED, Status.APPROVED, Status.DECLINED])),
+            approved=Count("pk", filter=Q(status=Status.APPROVED)),
+        )
+    }
+    rows = []
+    for allocation in allocations.order_by("unit__sort_order"):
+        counts = per_unit.get(allocation.unit_id, {})
+        rows.append(
+            {
+                "unit": allocation.unit,
+                "received": counts.get("received", 0),
+                "recommended": counts.get("recommended", 0),
+                "approved": counts.get("approved", 0),
+                "quota": allocation.quota,
+            }
+        )
+    categories = list(applications.order_by().values("category").annotate(n=Count("pk")).order_by("-n", "category"))
+    top = max([c["n"] for c in categories] or [1])
+    for c in categories:
+        c["percent"] = round(100 * c["n"] / top)
+    return rows, categories
+
+
+def admin_urls():
+    from django.urls import path
+
+    return [
+        path("", index, name="index"),
+        path("<int:pk>/", detail, name="detail"),
+        path("<int:pk>/do/<str:name>/", transition, name="transition"),
+        path("<int:pk>/files/<int:file_pk>/", download_file, name="file"),
+        path("<int:pk>/annex4.docx", annex4, name="annex4"),
+        path("export/summary.xlsx", export_summary, name="export_summary"),
+        path("export/dossier.zip", export_dossier, name="export_dossier"),
+        path("export/list.<str:fmt>", export_list, name="export_list"),
+        path("audit/", audit_log, name="audit"),
+    ]
+

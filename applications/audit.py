@@ -1,0 +1,31 @@
+"""The audit trail: one function records every review step, export and download."""
+
+from .models import AuditEntry
+
+ACTION_LABELS = {
+    "submit": "学校提交",
+    "upload_scan": "学校上传盖章件",
+    "recommend": "推荐",
+    "return": "退回",
+    "approve": "立项",
+    "decline": "不予立项",
+    "download": "下载文件",
+    "export": "导出",
+}
+
+
+def record(user, action, *, application=None, call=None, from_status="", to_status="", opinion="", detail=""):
+    return AuditEntry.objects.create(
+        actor=user if user is not None and user.is_authenticated else None,
+        action=action,
+        application=application,
+        call=call or (application.call if application is not None else None),
+        from_status=from_status,
+        to_status=to_status,
+        opinion=opinion,
+        detail=detail[:500],
+    )
+
+
+def label(action):
+    return ACTION_LABELS.get(action, action)

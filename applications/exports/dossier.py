@@ -1,0 +1,174 @@
+"""The dossier: every application's 附件4 and uploaded files in one ZIP, streamed with bounded memory.
+
+Layout (``name`` is the archive's root folder)::
+
+    name/单位名/学校名-项目名-编号/申请表-编号.docx
+    name/单位名/学校名-项目名-编号/<材料名称>-<原文件名>
+    name/清单.xlsx
+
+File bodies are read from storage 1 MB at a time while the ZIP is written, and applications are read
+from the database in chunks, so memory does not grow with the size of the dossier. The manifest comes
+last in the stream because it records the size and SHA-256 of the bytes actually written.
+"""
+
+import hashlib
+import io
+import posixpath
+import re
+import unicodedata
+
+import zipstream
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+
+from portal import office
+
+from .docx import application_docx, template_page
+
+CHUNK_SIZE = 1024 * 1024
+DB_CHUNK_SIZE = 200
+MAX_NAME_LENGTH = 60
+MANIFEST_NAME = "清单.xlsx"
+MANIFEST_HEADERS = ["编号", "单位", "学校", "项目", "材料", "ZIP内路径", "大小", "SHA-256", "备注"]
+
+_FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
+
+
+def clean_name(text, limit=MAX_NAME_LENGTH):
+    """A file or folder name every OS accepts: no separators, reserved or control characters, bounded length."""
+    text = _FORBIDDEN.sub("", str(text or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    # Windows drops trailing dots and spaces, which would merge names that differ only by them.
+    text = " ".join(text.split()).strip(" .")
+    return text[:limit].rstrip(" .") or "未命名"
+
+
+def clean_file_name(text, limit=MAX_NAME_LENGTH):
+    """Like clean_name but keeps the extension when the stem has to be cut."""
+    stem, ext = posixpath.splitext(clean_name(text, limit=10_000))
+    if len(ext) > 10:
+        stem, ext = stem + ext, ""
+    return clean_name(stem, limit=max(limit - len(ext), 1)) + ext
+
+
+def unique_name(name, taken):
+    """``name``, or ``stem (2).ext``, ``stem (3).ext``… when the folder already holds it."""
+    stem, ext = posixpath.splitext(name)
+    candidate, n = name, 1
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{stem} ({n}){ext}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+def application_folder(root, application):
+    unit = clean_name(application.unit.name)
+    # Cut school and project separately so the reference, which makes the folder unique, is never cut.
+    folder = "-".join(
+        (clean_name(application.school, 40), clean_name(application.project_name, 60), clean_name(application.reference))
+    )
+    return posixpath.join(*(part for part in (root, unit, folder) if part))
+
+
+class Entry:
+    """One manifest row; size and SHA-256 are filled in as the bytes go into the ZIP."""
+
+    def __init__(self, application, material, path, expected_sha256=""):
+        # Only the strings the row needs: holding applications would make memory grow with the dossier.
+        a = application
+        self.application = (a.reference, a.unit.name, a.school, a.project_name)
+        self.material = material
+        self.path = path
+        self.expected_sha256 = expected_sha256
+        self.size = 0
+        self.sha256 = ""
+
+    def track(self, chunks):
+        digest = hashlib.sha256()
+        for chunk in chunks:
+            digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+        self.sha256 = digest.hexdigest()
+
+    def row(self):
+        note = "与上传时记录的校验值不符" if self.expected_sha256 and self.expected_sha256 != self.sha256 else ""
+        values = [*self.application, self.material, self.path, self.size, self.sha256, note]
+        return [office.safe_cell(v) for v in values]
+
+
+def file_chunks(application_file):
+    """The stored file, read lazily: nothing is opened until the ZIP reaches it."""
+    with application_file.open() as stored:
+        while chunk := stored.read(CHUNK_SIZE):
+            yield chunk
+
+
+def document_chunks(page, application):
+    yield application_docx(application, page=page)
+
+
+def manifest_chunks(entries):
+    yield manifest_xlsx(entries)
+
+
+def manifest_xlsx(entries):
+    # write_only keeps the manifest of a large dossier cheap; it holds only the rows' values.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("清单")
+    for letter, width in zip("ABCDEFGHI", (14, 12, 24, 30, 20, 60, 14, 66, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(MANIFEST_HEADERS)
+    for entry in entries:
+        sheet.append(entry.row())
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def add_application(zs, page, root, application, entries):
+    folder = application_folder(root, application)
+    taken = set()
+    name = unique_name(clean_file_name(f"申请表-{application.reference}.docx"), taken)
+    entry = Entry(application, "申请表（附件4）", posixpath.join(folder, name))
+    zs.add(entry.track(document_chunks(page, application)), entry.path)
+    entries.append(entry)
+    for stored in application.files.all():
+        name = unique_name(clean_file_name(f"{stored.field_label}-{stored.original_name}"), taken)
+        entry = Entry(application, stored.field_label, posixpath.join(folder, name), stored.sha256)
+        zs.add(entry.track(file_chunks(stored)), entry.path, size=stored.size)
+        entries.append(entry)
+
+
+def ordered(applications):
+    return (
+        applications.select_related("unit")
+        .prefetch_related("files")
+        .order_by("unit__sort_order", "unit__pk", "submitted_at", "pk")
+    )
+
+
+def dossier_stream(call, applications, name):
+    """An iterator of ZIP bytes; ``name`` becomes the root folder inside the archive."""
+    # Uploads are mostly PDF, DOCX and images, already compressed: storing is as small and far faster.
+    zs = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
+    page = template_page(call)
+    root = clean_name(name) if name else ""
+    entries = []
+    for application in ordered(applications).iterator(chunk_size=DB_CHUNK_SIZE):
+        add_application(zs, page, root, application, entries)
+        # Stream what is queued before reading on, so only one chunk of applications is held at a time.
+        yield from zs.all_files()
+    zs.add(manifest_chunks(entries), posixpath.join(root, MANIFEST_NAME))
+    yield from zs.finalize()
+
+
+def dossier_response(call, applications, filename):
+    """A StreamingHttpResponse downloading the dossier as ``filename`` (its stem is the root folder)."""
+    root = posixpath.splitext(filename)[0]
+    response = StreamingHttpResponse(dossier_stream(call, applications, root), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

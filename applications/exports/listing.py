@@ -1,0 +1,82 @@
+"""A flat listing of applications as .csv (for any tool) and .xlsx (for Excel users)."""
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from portal import office
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+HEADERS = [
+    "申报编号",
+    "申报单位",
+    "申报学校",
+    "试点类别",
+    "试点项目名称",
+    "副标题",
+    "芙蓉学校",
+    "负责人",
+    "负责人手机号码",
+    "联系人",
+    "联系人手机号码",
+    "状态",
+    "提交时间",
+]
+
+
+def submitted_text(value):
+    # Spelled out in Beijing time whatever the server's zone, so the file reads the same everywhere.
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def row(application):
+    values = [
+        application.reference,
+        application.unit.name,
+        application.school,
+        application.category,
+        application.project_name,
+        application.subtitle,
+        "是" if application.is_furong else "否",
+        application.leader,
+        application.leader_phone,
+        application.contact,
+        application.contact_phone,
+        application.get_status_display(),
+        submitted_text(application.submitted_at),
+    ]
+    return [office.safe_cell(v) for v in values]
+
+
+def rows(applications):
+    return (row(a) for a in applications.select_related("unit"))
+
+
+def listing_csv(applications) -> bytes:
+    """UTF-8 with a BOM: without it Excel reads the Chinese as the local code page."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(rows(applications))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def listing_xlsx(applications) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "申报列表"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(name=office.CJK_FONT, bold=True)
+    for values in rows(applications):
+        sheet.append(values)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJKLM", (14, 12, 24, 20, 30, 20, 8, 10, 14, 10, 14, 16, 20), strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,35 @@
+"""附件3 申报汇总表 filled from applications, for one unit or the whole city."""
+
+from notices.annex_files import summary_workbook
+from notices.models import SummaryTablePage
+
+
+def summary_page(call):
+    page = SummaryTablePage.objects.child_of(call).live().first()
+    if page is None:
+        raise LookupError(f"{call.title} 没有已发布的申报汇总表（附件3）。")
+    return page
+
+
+def project_title(project_name, subtitle):
+    return f"{project_name}——{subtitle}" if subtitle else project_name
+
+
+def summary_rows(applications):
+    """(unit, category, project, remark) in the order the city reads them: by unit, then by submission.
+    One query whatever the number of rows, reading only the five columns the table shows."""
+    ordered = applications.order_by("unit__sort_order", "unit__pk", "submitted_at", "pk")
+    columns = ordered.values_list("unit__name", "category", "project_name", "subtitle", "is_furong")
+    return [
+        (unit, category, project_title(project, subtitle), "是" if furong else "否")
+        for unit, category, project, subtitle, furong in columns
+    ]
+
+
+def summary_xlsx(call, applications, unit=None) -> bytes:
+    """The 附件3 .xlsx; with ``unit`` only its applications, its name in the bureau row and the leader and
+    phone left blank for the district to fill in."""
+    if unit is not None:
+        applications = applications.filter(unit=unit)
+    bureau_name = unit.name if unit is not None else ""
+    return summary_workbook(summary_page(call), summary_rows(applications), bureau_name=bureau_name)

@@ -1,0 +1,393 @@
+"""The review's exports, opened the way a user would: Excel/WPS for .xlsx, Word for .docx, an unzip tool for the ZIP."""
+
+import csv
+import hashlib
+import io
+import itertools
+import uuid
+import zipfile
+
+import docx
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from applications.exports.docx import application_docx
+from applications.exports.dossier import clean_name, dossier_response, dossier_stream
+from applications.exports.listing import HEADERS, listing_csv, listing_xlsx
+from applications.exports.xlsx import summary_xlsx
+from applications.models import Application, ApplicationFile, ApplicationFormPage
+from applications.storage import application_storage
+from applications.workflow import Status
+from notices.models import Unit
+
+_counter = itertools.count(1)
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture(autouse=True)
+def private_storage(tmp_path, settings):
+    """Application files go to a throwaway folder, never var/private."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "applications": {
+            "BACKEND": "applications.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return application_storage()
+
+
+@pytest.fixture
+def make_application(call):
+    form_page = call.get_children().type(ApplicationFormPage).first().specific
+
+    def make(unit="岳阳楼区", **fields):
+        n = next(_counter)
+        values = {
+            "page": form_page,
+            "call": call,
+            "reference": f"T{n:04d}-{uuid.uuid4().hex[:8].upper()}",
+            "submission_token": uuid.uuid4(),
+            "status": Status.SUBMITTED,
+            "unit": Unit.objects.get(name=unit),
+            "school": f"岳阳市第{n}中学",
+            "category": "智慧课堂",
+            "project_name": f"项目{n}",
+            "leader": "张三",
+            "leader_phone": "13800000001",
+            "contact": "李四",
+            "contact_phone": "13900000002",
+            "summary": "以平板电脑开展课堂互动教学。",
+        }
+        values.update(fields)
+        return Application.objects.create(**values)
+
+    return make
+
+
+def add_file(application, data, label="申报材料", original="方案.pdf"):
+    key = application_storage().save(f"test/{uuid.uuid4().hex}.pdf", ContentFile(data))
+    return ApplicationFile.objects.create(
+        application=application,
+        field_name="materials",
+        field_label=label,
+        original_name=original,
+        key=key,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content_type="application/pdf",
+    )
+
+
+def sheet_of(data):
+    return load_workbook(io.BytesIO(data)).active
+
+
+def values(sheet):
+    return list(sheet.iter_rows(values_only=True))
+
+
+def row_after_header(rows, header):
+    start = rows.index(header) + 1
+    return rows[start:]
+
+
+# ---------------------------------------------------------------- 附件3 汇总表
+
+SUMMARY_HEADER = ["单位名称", "试点类别", "申报试点项目名称", "备注（是否芙蓉学校）"]
+
+
+@pytest.mark.django_db
+def test_summary_for_one_unit_is_annex_3_filled(call, make_application):
+    make_application(project_name="智慧课堂", subtitle="以平板为载体", is_furong=True)
+    make_application(project_name="创客教育")
+    make_application(unit="平江县", project_name="别的县")
+    unit = Unit.objects.get(name="岳阳楼区")
+
+    sheet = sheet_of(summary_xlsx(call, Application.objects.all(), unit=unit))
+    rows = values(sheet)
+
+    assert rows[0][0] == "附件3"
+    assert rows[1][0] == "2019年岳阳市教育信息化创新\n试点项目申报汇总表"
+    assert any(r[0] == "县市区教育局名称（盖章）：岳阳楼区" for r in rows)
+    leader_row = next(r for r in rows if r[0] == "县市区申报负责人")
+    assert leader_row[1] is None and leader_row[3] is None  # the district fills these in
+    data = row_after_header(rows, tuple(SUMMARY_HEADER))
+    assert data == [
+        ("岳阳楼区", "智慧课堂", "智慧课堂——以平板为载体", "是"),
+        ("岳阳楼区", "智慧课堂", "创客教育", "否"),
+    ]
+
+
+@pytest.mark.django_db
+def test_summary_for_the_city_orders_by_unit_then_submission(call, make_application):
+    now = timezone.now()
+    make_application(unit="市本级", project_name="市本级项目", submitted_at=now)
+    make_application(unit="岳阳楼区", project_name="后提交", submitted_at=now)
+    make_application(unit="岳阳楼区", project_name="先提交", submitted_at=now - timezone.timedelta(hours=1))
+    make_application(unit="平江县", project_name="平江项目", submitted_at=now)
+
+    rows = values(sheet_of(summary_xlsx(call, Application.objects.all())))
+    data = row_after_header(rows, tuple(SUMMARY_HEADER))
+
+    assert [r[:3:2] for r in data] == [
+        ("平江县", "平江项目"),
+        ("岳阳楼区", "先提交"),
+        ("岳阳楼区", "后提交"),
+        ("市本级", "市本级项目"),
+    ]
+    assert ("县市区教育局名称（盖章）：", None, None, None) in rows  # the city-wide table names no bureau
+
+
+@pytest.mark.django_db
+def test_summary_prints_on_a4_with_borders_and_chinese_font(call, make_application):
+    make_application()
+    sheet = sheet_of(summary_xlsx(call, Application.objects.all()))
+
+    assert int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.print_title_rows  # the header row repeats on every printed page
+    header = next(row for row in sheet.iter_rows() if row[0].value == "单位名称")
+    data = sheet[header[0].row + 1]
+    for cell in (*header, *data):
+        assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+        assert cell.alignment.wrap_text
+        assert cell.font.name == "宋体"
+
+
+@pytest.mark.django_db
+def test_formula_in_a_school_or_project_is_text(call, make_application):
+    make_application(project_name=INJECTION, school=INJECTION)
+
+    summary = values(sheet_of(summary_xlsx(call, Application.objects.all())))
+    assert ("岳阳楼区", "智慧课堂", "'" + INJECTION, "否") in summary
+
+    listing = sheet_of(listing_xlsx(Application.objects.all()))
+    school = listing.cell(row=2, column=HEADERS.index("申报学校") + 1)
+    assert school.value == "'" + INJECTION and school.data_type == "s"
+
+    text = listing_csv(Application.objects.all()).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][2] == "'" + INJECTION
+
+
+# ---------------------------------------------------------------- 附件4 申请表
+
+
+def docx_text(data):
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts), document
+
+
+@pytest.mark.django_db
+def test_application_docx_is_annex_4_filled(make_application):
+    application = make_application(school="岳阳市第一中学", project_name="智慧课堂", subtitle="以平板为载体")
+
+    text, document = docx_text(application_docx(application))
+
+    assert "岳阳市第一中学" in text
+    assert "智慧课堂——以平板为载体" in text
+    assert "张三" in text and "13800000001" in text and "李四" in text and "13900000002" in text
+    assert "以平板电脑开展课堂互动教学。" in text
+    assert application.reference in text
+    assert "宋体" in _east_asian_fonts(document)  # the w:eastAsia slot Word uses for Chinese text
+
+
+def _east_asian_fonts(document):
+    from docx.oxml.ns import qn
+
+    return {el.get(qn("w:eastAsia")) for el in document.element.iter(qn("w:rFonts"))}
+
+
+@pytest.mark.django_db
+def test_application_docx_shows_opinions_once_decided(make_application):
+    application = make_application()
+    text, _ = docx_text(application_docx(application))
+    assert "同意推荐" not in text
+
+    application.district_opinion = "同意推荐。"
+    application.district_decided_at = timezone.now()
+    application.city_opinion = "同意立项。"
+    application.city_decided_at = timezone.now()
+    text, document = docx_text(application_docx(application))
+
+    assert "同意推荐。" in text and "同意立项。" in text
+    assert f"{timezone.localtime().year}年" in text
+    assert "宋体" in _east_asian_fonts(document)
+
+
+# ---------------------------------------------------------------- the dossier ZIP
+
+
+def unzip(stream):
+    return zipfile.ZipFile(io.BytesIO(b"".join(stream)))
+
+
+@pytest.mark.django_db
+def test_dossier_holds_forms_files_and_manifest(call, make_application):
+    first = make_application(school="岳阳市第一中学", project_name="智慧课堂")
+    pdf = b"%PDF-1.4 scheme " * 1000
+    add_file(first, pdf, label="实施方案", original="方案.pdf")
+    add_file(first, b"%PDF-1.4 other", label="实施方案", original="方案.pdf")  # same readable name
+    add_file(first, b"\x89PNG picture", label="盖章扫描件", original="scan:1?.png")
+    make_application(unit="平江县", school="平江县第二中学")
+
+    archive = unzip(dossier_stream(call, Application.objects.all(), "2019申报材料"))
+    names = archive.namelist()
+    folder = f"2019申报材料/岳阳楼区/岳阳市第一中学-智慧课堂-{first.reference}"
+
+    assert archive.testzip() is None
+    assert f"{folder}/申请表-{first.reference}.docx" in names
+    assert archive.read(f"{folder}/实施方案-方案.pdf") == pdf
+    assert archive.read(f"{folder}/实施方案-方案 (2).pdf") == b"%PDF-1.4 other"
+    assert archive.read(f"{folder}/盖章扫描件-scan1.png") == b"\x89PNG picture"
+    assert any(n.startswith("2019申报材料/平江县/平江县第二中学-") for n in names)
+    assert "岳阳市第一中学" in docx_text(archive.read(f"{folder}/申请表-{first.reference}.docx"))[0]
+
+    manifest = values(load_workbook(io.BytesIO(archive.read("2019申报材料/清单.xlsx"))).active)
+    assert list(manifest[0][:8]) == ["编号", "单位", "学校", "项目", "材料", "ZIP内路径", "大小", "SHA-256"]
+    listed = {row[5]: row for row in manifest[1:]}
+    assert set(listed) == set(names) - {"2019申报材料/清单.xlsx"}
+    for path, row in listed.items():
+        body = archive.read(path)
+        assert row[6] == len(body)
+        assert row[7] == hashlib.sha256(body).hexdigest()
+    stored = ApplicationFile.objects.get(application=first, size=len(pdf))
+    assert listed[f"{folder}/实施方案-方案.pdf"][7] == stored.sha256
+
+
+@pytest.mark.django_db
+def test_dossier_manifest_neutralises_formulas(call, make_application):
+    make_application(school=INJECTION)
+    archive = unzip(dossier_stream(call, Application.objects.all(), "x"))
+    manifest = load_workbook(io.BytesIO(archive.read("x/清单.xlsx"))).active
+    assert manifest.cell(row=2, column=3).value == "'" + INJECTION
+
+
+def test_clean_name_removes_what_file_systems_reject():
+    assert clean_name('a/b\\c:d*e?f"g<h>i|j\x00k\nl') == "abcdefghijkl"
+    assert clean_name("  ..  ") == "未命名"
+    assert len(clean_name("长" * 500)) == 60
+
+
+@pytest.mark.django_db
+def test_dossier_response_streams_a_zip_download(call, make_application):
+    make_application()
+    response = dossier_response(call, Application.objects.all(), "2019年申报材料.zip")
+
+    assert response.streaming
+    assert response["Content-Type"] == "application/zip"
+    assert "filename*=utf-8''2019%E5%B9%B4" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment")
+    assert unzip(response.streaming_content).testzip() is None
+
+
+# ---------------------------------------------------------------- listing
+
+
+@pytest.mark.django_db
+def test_listing_csv_opens_in_excel_and_lists_every_column(make_application):
+    application = make_application(status=Status.RECOMMENDED, is_furong=True)
+    data = listing_csv(Application.objects.all())
+
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["申报编号"] == application.reference
+    assert record["申报单位"] == "岳阳楼区"
+    assert record["芙蓉学校"] == "是"
+    assert record["状态"] == Status.RECOMMENDED.label
+    local = timezone.localtime(application.submitted_at, timezone.get_fixed_timezone(8 * 60))
+    assert record["提交时间"] == local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.django_db
+def test_listing_xlsx_has_a_row_per_application(make_application):
+    make_application()
+    make_application()
+    rows = values(sheet_of(listing_xlsx(Application.objects.all())))
+    assert list(rows[0]) == HEADERS
+    assert len(rows) == 3
+
+
+# ---------------------------------------------------------------- management commands
+
+
+@pytest.mark.django_db
+def test_export_summary_command_writes_the_workbook(call, make_application, tmp_path):
+    make_application(project_name="命令导出")
+    output = tmp_path / "汇总.xlsx"
+
+    call_command("export_summary", "--call", call.slug, "--unit", "岳阳楼区", "-o", str(output), stdout=io.StringIO())
+
+    rows = values(sheet_of(output.read_bytes()))
+    assert ("岳阳楼区", "智慧课堂", "命令导出", "否") in rows
+
+
+@pytest.mark.django_db
+def test_export_summary_command_defaults_to_the_latest_call_and_the_city(call, make_application, tmp_path):
+    make_application(unit="平江县", project_name="全市导出")
+    output = tmp_path / "全市.xlsx"
+    call_command("export_summary", "-o", str(output), stdout=io.StringIO())
+    assert ("平江县", "智慧课堂", "全市导出", "否") in values(sheet_of(output.read_bytes()))
+
+
+@pytest.mark.django_db
+def test_export_summary_command_rejects_unknown_unit_and_call(call, tmp_path):
+    with pytest.raises(CommandError, match="找不到申报单位“火星区”"):
+        call_command("export_summary", "--unit", "火星区", "-o", str(tmp_path / "x.xlsx"))
+    with pytest.raises(CommandError, match="找不到申报通知"):
+        call_command("export_summary", "--call", "no-such-call", "-o", str(tmp_path / "x.xlsx"))
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.django_db
+def test_export_application_command(make_application, tmp_path):
+    application = make_application(school="命令中学")
+    output = tmp_path / "申请表.docx"
+
+    call_command("export_application", application.reference, "-o", str(output), stdout=io.StringIO())
+
+    assert "命令中学" in docx_text(output.read_bytes())[0]
+    with pytest.raises(CommandError, match="找不到申报编号为“2019-XXXX-XXXX”的申报"):
+        call_command("export_application", "2019-XXXX-XXXX", "-o", str(tmp_path / "none.docx"))
+
+
+# ---------------------------------------------------------------- query count does not grow with rows
+
+
+def queries_for(export):
+    with CaptureQueriesContext(connection) as context:
+        export()
+    return len(context.captured_queries)
+
+
+@pytest.mark.django_db
+def test_exports_take_the_same_number_of_queries_for_3_and_30(call, make_application):
+    def counts():
+        applications = Application.objects.filter(call=call)
+        return (
+            queries_for(lambda: summary_xlsx(call, applications)),
+            queries_for(lambda: listing_xlsx(applications)),
+            queries_for(lambda: listing_csv(applications)),
+            queries_for(lambda: b"".join(dossier_stream(call, applications, "d"))),
+        )
+
+    for i in range(3):
+        add_file(make_application(unit="平江县" if i % 2 else "岳阳楼区"), b"file %d" % i)
+    few = counts()
+    for i in range(27):
+        add_file(make_application(unit="市本级" if i % 2 else "华容县"), b"file %d" % i)
+    many = counts()
+
+    assert Application.objects.count() == 30
+    assert few == many
+    assert max(many) <= 5

@@ -1,0 +1,309 @@
+"""District and city review in the admin: scoping, workflow, quota, audit, exports through the views."""
+
+import io
+import uuid
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from applications.groups import create_reviewer, ensure_groups
+from applications.models import Application, ApplicationFile, ApplicationFormPage, AuditEntry
+from applications.storage import application_storage
+from applications.workflow import Status, TransitionError, perform
+from notices.models import QuotaAllocation, Unit
+
+from .conftest import soup
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Review-pass-2019"
+
+
+@pytest.fixture(autouse=True)
+def demo_call(db):
+    """Review happens while the call is open: the demo call's district deadline is 40 days away."""
+    from notices.models import NoticePage
+
+    from .factories import demo_form_page
+
+    return demo_form_page().call
+
+
+def make_application(call=None, unit="平江县", status=Status.SUBMITTED, **fields):
+    from notices.models import NoticePage
+
+    call = call or NoticePage.objects.get(slug="demo-2019-pilot-projects")
+    page = ApplicationFormPage.objects.child_of(call).get()
+    n = uuid.uuid4().hex[:8].upper()
+    defaults = dict(
+        school=f"学校{n}", category="智慧教育实践与探究", project_name=f"项目{n}", leader="张三",
+        leader_phone="13812345678", contact="李四", contact_phone="13912345678", summary="要点",
+    )
+    defaults.update(fields)
+    return Application.objects.create(
+        page=page, call=call, reference=f"2019-{n[:4]}-{n[4:]}", submission_token=uuid.uuid4(),
+        unit=Unit.objects.get(name=unit), status=status, **defaults,
+    )
+
+
+def login(username, **role):
+    create_reviewer(username, PASSWORD, **role)
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def city():
+    return login("city", city=True)
+
+
+@pytest.fixture
+def pingjiang():
+    return login("pingjiang", unit_name="平江县")
+
+
+@pytest.fixture
+def yueyang():
+    return login("yueyang", unit_name="岳阳县")
+
+
+@pytest.fixture
+def editor():
+    return login("editor", editor=True)
+
+
+def user(name):
+    return get_user_model().objects.get(username=name)
+
+
+# ---------------------------------------------------------------- scoping
+
+
+def test_a_district_reviewer_lists_only_its_own_units_applications(pingjiang):
+    own = make_application(unit="平江县")
+    other = make_application(unit="岳阳县")
+    listing = soup(pingjiang.get("/admin/applications/")).select(".review-listing tbody tr")
+    references = [tr.find("a").get_text() for tr in listing]
+    assert references == [own.reference]
+    searched = soup(pingjiang.get("/admin/applications/?q=" + other.reference)).select(".review-listing tbody tr")
+    assert searched == []
+
+
+def test_every_url_answers_404_or_403_for_another_units_application(pingjiang, tmp_path, settings):
+    settings.STORAGES = {**settings.STORAGES, "applications": {
+        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    other = make_application(unit="岳阳县")
+    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 secret"))
+    stored = ApplicationFile.objects.create(application=other, field_name="work_plan", field_label="工作方案",
+                                            original_name="方案.pdf", key=key, size=15, sha256="0" * 64,
+                                            content_type="application/pdf")
+    yueyang_unit = Unit.objects.get(name="岳阳县")
+    for url in (f"/admin/applications/{other.pk}/", f"/admin/applications/{other.pk}/files/{stored.pk}/",
+                f"/admin/applications/{other.pk}/annex4.docx"):
+        assert pingjiang.get(url).status_code in (403, 404), url
+    assert pingjiang.post(f"/admin/applications/{other.pk}/do/recommend/", {"opinion": "同意"}).status_code in (403, 404)
+    for url in (f"/admin/applications/export/summary.xlsx?unit={yueyang_unit.pk}",
+                f"/admin/applications/export/dossier.zip?unit={yueyang_unit.pk}"):
+        response = pingjiang.get(url)
+        assert response.status_code in (302, 403), url  # Wagtail turns PermissionDenied into a redirect
+        assert "spreadsheet" not in response.get("Content-Type", "") and "zip" not in response.get("Content-Type", "")
+    other.refresh_from_db()
+    assert other.status == Status.SUBMITTED
+
+
+def test_editors_and_the_public_see_no_applications(editor, client):
+    application = make_application()
+    for browser in (editor, client):
+        for url in ("/admin/applications/", f"/admin/applications/{application.pk}/", "/admin/applications/audit/",
+                    "/admin/applications/export/list.csv"):
+            response = browser.get(url)
+            assert response.status_code in (302, 403, 404), url
+            assert application.school not in response.content.decode()
+
+
+def test_the_generic_form_submissions_listing_is_closed(city, django_user_model):
+    admin = Client()
+    admin.force_login(django_user_model.objects.create_superuser("root2", "", "x"))
+    page = ApplicationFormPage.objects.get(slug="apply")
+    make_application()
+    response = admin.get(f"/admin/forms/submissions/{page.pk}/", follow=True)
+    assert "张三" not in response.content.decode() and "13812345678" not in response.content.decode()
+
+
+# ---------------------------------------------------------------- workflow
+
+
+def test_district_recommends_then_city_approves_and_the_opinions_fill_annex4(pingjiang, city):
+    import docx
+
+    application = make_application()
+    response = pingjiang.post(f"/admin/applications/{application.pk}/do/recommend/", {"opinion": "同意推荐"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.RECOMMENDED and application.district_opinion == "同意推荐"
+    city.post(f"/admin/applications/{application.pk}/do/approve/", {"opinion": "同意立项"})
+    application.refresh_from_db()
+    assert application.status == Status.APPROVED and application.city_opinion == "同意立项"
+    document = docx.Document(io.BytesIO(city.get(f"/admin/applications/{application.pk}/annex4.docx").content))
+    cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "同意推荐" in cells and "同意立项" in cells
+    history = soup(city.get(f"/admin/applications/{application.pk}/")).find_all("table")[-1].get_text()
+    assert "推荐" in history and "立项" in history and "pingjiang" in history and "city" in history
+
+
+def test_illegal_transitions_are_refused(pingjiang, city):
+    application = make_application()
+    with pytest.raises(TransitionError):
+        perform(user("pingjiang"), application.pk, "approve", "越权")
+    with pytest.raises(TransitionError):
+        perform(user("city"), application.pk, "recommend", "市局不能代替县市区推荐")
+    with pytest.raises(TransitionError, match="请填写"):
+        perform(user("pingjiang"), application.pk, "recommend", "  ")
+    waiting = make_application(status=Status.AWAITING_SCAN)
+    with pytest.raises(TransitionError, match="待上传盖章件"):
+        perform(user("pingjiang"), waiting.pk, "recommend", "同意")
+    page = soup(pingjiang.get(f"/admin/applications/{waiting.pk}/"))
+    assert not page.select("form.review-action")
+
+
+def test_a_return_shows_its_reason_and_the_school_can_upload_again(pingjiang):
+    application = make_application()
+    perform(user("pingjiang"), application.pk, "return", "缺少公章")
+    application.refresh_from_db()
+    assert application.status == Status.RETURNED
+    assert AuditEntry.objects.filter(application=application, action="return", opinion="缺少公章").exists()
+
+
+def test_city_level_applications_go_straight_to_the_city(city, pingjiang):
+    application = make_application(unit="市本级")
+    assert not soup(pingjiang.get(f"/admin/applications/{application.pk}/")).select("form")
+    perform(user("city"), application.pk, "approve", "同意立项")
+    application.refresh_from_db()
+    assert application.status == Status.APPROVED
+
+
+def test_district_recommendations_close_at_the_calls_deadline(pingjiang):
+    application = make_application()
+    with pytest.raises(TransitionError, match="截止"):
+        perform(user("pingjiang"), application.pk, "recommend", "同意", now=application.call.deadline + timedelta(seconds=1))
+    perform(user("pingjiang"), application.pk, "recommend", "同意", now=application.call.deadline - timedelta(hours=1))
+
+
+def test_a_unit_never_recommends_more_than_its_quota(pingjiang):
+    first, second, third = (make_application() for _ in range(3))  # 平江县's quota is 2
+    perform(user("pingjiang"), first.pk, "recommend", "同意")
+    perform(user("pingjiang"), second.pk, "recommend", "同意")
+    response = pingjiang.post(f"/admin/applications/{third.pk}/do/recommend/", {"opinion": "同意"}, follow=True)
+    assert "名额为 2 个，已用 2 个" in response.content.decode()
+    third.refresh_from_db()
+    assert third.status == Status.SUBMITTED
+
+
+def test_raising_a_quota_in_the_content_allows_another_recommendation(pingjiang):
+    apps = [make_application(unit="平江县") for _ in range(3)]
+    for a in apps[:2]:
+        perform(user("pingjiang"), a.pk, "recommend", "同意")
+    QuotaAllocation.objects.filter(unit__name="平江县").update(quota=3)
+    perform(user("pingjiang"), apps[2].pk, "recommend", "同意")
+
+
+# ---------------------------------------------------------------- list, audit, dashboard
+
+
+def test_the_list_filters_searches_sorts_and_counts(city):
+    make_application(unit="平江县", school="甲校", category="智慧教育实践与探究")
+    make_application(unit="岳阳县", school="乙校", category="人工智能在教育教学中的创新应用探索", is_furong=True)
+    make_application(unit="岳阳县", school="丙校", status=Status.RECOMMENDED)
+
+    def schools(query):
+        return [tr.find_all("td")[2].get_text() for tr in soup(city.get("/admin/applications/?" + query)).select(".review-listing tbody tr")]
+
+    yueyang = Unit.objects.get(name="岳阳县").pk
+    assert sorted(schools(f"unit={yueyang}")) == ["丙校", "乙校"]
+    assert schools("is_furong=true") == ["乙校"]
+    assert schools("status=recommended") == ["丙校"]
+    assert schools("q=甲") == ["甲校"]
+    assert schools("category=人工智能在教育教学中的创新应用探索") == ["乙校"]
+    assert schools("ordering=school") == sorted(["甲校", "乙校", "丙校"])
+    counts = soup(city.get("/admin/applications/")).select_one(".review-counts").get_text()
+    assert "共 3 份" in counts
+
+
+def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, settings):
+    settings.STORAGES = {**settings.STORAGES, "applications": {
+        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    application = make_application()
+    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 plan"))
+    stored = ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
+                                            original_name="方案.pdf", key=key, size=13, sha256="0" * 64,
+                                            content_type="application/pdf")
+    response = pingjiang.get(f"/admin/applications/{application.pk}/files/{stored.pk}/")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+    assert "attachment" in response["Content-Disposition"]
+    pingjiang.get("/admin/applications/export/summary.xlsx")
+    log = soup(pingjiang.get("/admin/applications/audit/")).get_text()
+    assert "下载文件" in log and "方案.pdf" in log and "申报汇总表" in log
+
+
+def test_a_file_on_s3_is_a_signed_url_valid_five_minutes(pingjiang, s3_bucket):
+    application = make_application()
+    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 plan"))
+    stored = ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
+                                            original_name="方案.pdf", key=key, size=13, sha256="0" * 64,
+                                            content_type="application/pdf")
+    response = pingjiang.get(f"/admin/applications/{application.pk}/files/{stored.pk}/")
+    assert response.status_code == 302
+    assert "X-Amz-Expires=300" in response["Location"] and "X-Amz-Signature=" in response["Location"]
+
+
+def test_the_dashboard_shows_received_recommended_and_quota(city):
+    make_application(unit="平江县")
+    make_application(unit="平江县", status=Status.RECOMMENDED)
+    home = soup(city.get("/admin/"))
+    panel = home.select_one(".review-dashboard")
+    row = next(tr for tr in panel.select("tbody tr") if tr.find("th").get_text() == "平江县")
+    assert [td.get_text() for td in row.find_all("td")] == ["2", "1", "0", "2"]
+    assert "智慧教育实践与探究" in panel.select_one(".category-chart").get_text()
+
+
+def test_the_summary_export_through_the_view_lists_the_recommended(pingjiang):
+    recommended = make_application(status=Status.RECOMMENDED, project_name="推荐的项目")
+    make_application(project_name="未推荐的项目")
+    data = pingjiang.get("/admin/applications/export/summary.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert recommended.project_name in text and "未推荐的项目" not in text and "平江县" in text
+
+
+def test_list_and_detail_run_a_constant_number_of_queries(city, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert city.get(url).status_code == 200
+        return len(queries)
+
+    make_application()
+    few = count("/admin/applications/")
+    for _ in range(20):
+        make_application(unit="岳阳县")
+    assert count("/admin/applications/") == few
+    application = make_application()
+    assert count(f"/admin/applications/{application.pk}/") == count(f"/admin/applications/{make_application().pk}/")
+
+
+def test_roles_are_created_by_command(capsys):
+    from django.core.management import call_command
+
+    ensure_groups()
+    call_command("create_reviewer", "huarong", "--password", PASSWORD, "--unit", "华容县")
+    assert user("huarong").groups.get().name == "县市区评审-华容县"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有名为"):
+        call_command("create_reviewer", "x", "--password", PASSWORD, "--unit", "不存在县")
