@@ -144,7 +144,9 @@ def perform(user, application_id, name, opinion="", now=None):
     with transaction.atomic():
         # Scope first (404 outside it), then lock the row so that two clicks cannot both apply.
         application = get_application(user, application_id, Application.objects.select_related("unit", "call"))
-        application = Application.objects.select_for_update().select_related("unit", "call").get(pk=application.pk)
+        application = (
+            Application.objects.select_for_update(of=("self",)).select_related("unit", "call").get(pk=application.pk)
+        )
         if transition not in available_transitions(user, application, now):
             problem = _deadline_problem(transition, application, now)
             raise TransitionError(problem or f"当前状态为“{application.get_status_display()}”，不能执行“{transition.label}”。")

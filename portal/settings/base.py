@@ -80,7 +80,10 @@ WSGI_APPLICATION = "portal.wsgi.application"
 
 # SQLite under var/ unless DATABASE_URL says otherwise (e.g. postgres://user@127.0.0.1:5432/portal).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Transactions take SQLite's write lock when they begin, so that a quota check and the change it guards
+    # cannot interleave with another worker's (PostgreSQL uses row locks for the same).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
