@@ -1,10 +1,13 @@
 """The review area in the Wagtail admin. Every view scopes through ``permissions.scoped_applications``."""
 
+import logging
+
 import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -24,6 +27,7 @@ from .models import Application, ApplicationFile, AuditEntry
 from .storage import application_storage
 from .workflow import Status, TransitionError
 
+logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SIGNED_URL_SECONDS = 300
@@ -154,6 +158,9 @@ def transition(request, pk, name):
         workflow.perform(request.user, pk, name, request.POST.get("opinion", ""))
     except TransitionError as error:
         messages.error(request, str(error))
+    except DatabaseError:
+        logger.exception("Review transition failed: database error")
+        messages.error(request, "系统繁忙，操作没有完成，请重试。")
     else:
         messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
     return redirect("applications_admin:detail", pk=pk)
@@ -193,13 +200,21 @@ def _download(data, content_type, filename):
     return response
 
 
+def _int_param(request, name):
+    """A numeric query parameter, or 404 for anything else (a hand-edited URL is not a server error)."""
+    value = request.GET.get(name, "")
+    if value and not value.isdigit():
+        raise Http404
+    return int(value) if value else None
+
+
 def _export_scope(request):
     """(call, unit or None, scoped applications) for the summary and dossier exports."""
-    call = get_object_or_404(calls(), pk=request.GET.get("call") or getattr(latest_call(), "pk", None))
+    call = get_object_or_404(calls(), pk=_int_param(request, "call") or getattr(latest_call(), "pk", None))
     applications = permissions.scoped_applications(request.user).filter(call=call)
     unit = None
     if request.GET.get("unit"):
-        unit = get_object_or_404(Unit, pk=request.GET["unit"])
+        unit = get_object_or_404(Unit, pk=_int_param(request, "unit"))
         if not permissions.scoped_unit_ids(request.user, [unit.pk]):
             raise PermissionDenied
         applications = applications.filter(unit=unit)

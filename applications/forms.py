@@ -5,7 +5,10 @@ import uuid
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
+
+from portal.text import clean_text
 
 from . import roles, uploads
 from .roles import Role
@@ -32,7 +35,20 @@ def normalise_mobile(value):
     return str(number.national_number)
 
 
-class MobileField(forms.CharField):
+class PlainTextField(forms.CharField):
+    """Text as people type or paste it, cleaned of control and invisible characters, with Chinese messages."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for validator in self.validators:
+            if isinstance(validator, MaxLengthValidator):
+                validator.message = f"“{self.label}”不能超过 %(limit_value)d 个字（现在是 %(show_value)d 个字）。"
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value))
+
+
+class MobileField(PlainTextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
@@ -44,14 +60,6 @@ class MobileField(forms.CharField):
         return normalise_mobile(value) if value else value
 
 
-class SummaryField(forms.CharField):
-    """Counted in characters as a reader counts them: a line break is one character, whatever the browser sent."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -60,6 +68,14 @@ class UploadField(forms.FileField):
     def __init__(self, rule, **kwargs):
         self.rule = rule
         kwargs.setdefault("widget", forms.ClearableFileInput)
+        kwargs["error_messages"] = {
+            "empty": "所选文件是空文件，请重新选择。",
+            "invalid": "没有收到文件，请重新选择。",
+            "missing": "没有收到文件，请重新选择。",
+            "max_length": "文件名太长，请改短后重新选择。",
+            "contradiction": "请选择文件，或勾选清除，不能同时进行。",
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ",".join(f".{e}" for e in rule.extensions)
         self.help_text = "；".join(t for t in (str(self.help_text or ""), rule.describe()) if t)
@@ -105,7 +121,10 @@ class ApplicationFormBuilder(FormBuilder):
     def get_field_options(self, field):
         options = super().get_field_options(field)
         verb = "选择" if field.field_type in ("dropdown", "radio", "file", "files", "checkboxes", "multiselect") else "填写"
-        options["error_messages"] = {"required": f"请{verb}“{field.label}”。"}
+        options["error_messages"] = {
+            "required": f"请{verb}“{field.label}”。",
+            "invalid_choice": f"请从列表中选择“{field.label}”。",
+        }
         return options
 
     def create_file_field(self, field, options):
@@ -124,14 +143,13 @@ class ApplicationFormBuilder(FormBuilder):
     def create_singleline_field(self, field, options):
         if field.role in roles.PHONE_ROLES:
             return MobileField(**options)
-        return super().create_singleline_field(field, options)
+        return PlainTextField(max_length=255, **options)
 
     def create_multiline_field(self, field, options):
-        if field.role == Role.SUMMARY:
-            options["max_length"] = roles.SUMMARY_MAX_CHARS
-            options["widget"] = forms.Textarea(attrs={"rows": 10})
-            return SummaryField(**options)
-        return super().create_multiline_field(field, options)
+        # A line break counts as one character, whatever the browser sent (clean_text folds \r\n).
+        options["widget"] = forms.Textarea(attrs={"rows": 10 if field.role == Role.SUMMARY else 5})
+        max_length = roles.SUMMARY_MAX_CHARS if field.role == Role.SUMMARY else 5000
+        return PlainTextField(max_length=max_length, **options)
 
     def role_choices(self, field):
         if self.page is None:
@@ -153,7 +171,9 @@ class ApplicationBaseForm(BaseForm):
     """Fields every application form has besides the editor's: a once-only token, a honeypot and consent."""
 
     submission_token = forms.UUIDField(
-        label="提交编号", widget=forms.HiddenInput, error_messages={"required": "页面已过期，请刷新后重新填写提交。"}
+        label="提交编号",
+        widget=forms.HiddenInput,
+        error_messages={"required": "页面已过期，请刷新后重新提交。", "invalid": "页面已过期，请刷新后重新提交。"},
     )
     website = forms.CharField(
         required=False,

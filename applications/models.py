@@ -196,6 +196,11 @@ class Application(models.Model):
     def __str__(self):
         return f"{self.reference} {self.school}"
 
+    def return_reason(self):
+        """The reviewer's reason for the latest return, shown to the school on its status page."""
+        entry = self.audit_entries.filter(action="return").order_by("-created_at", "-pk").first()
+        return entry.opinion if entry else ""
+
     @property
     def has_stamped_scan(self):
         return self.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()

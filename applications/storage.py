@@ -31,7 +31,8 @@ def transfer_config():
     so a worker's memory does not grow with the size of what schools upload (boto3's default keeps ten)."""
     from boto3.s3.transfer import TransferConfig
 
-    config = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+    part = 8 * 1024 * 1024
+    config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
     config.max_in_memory_upload_chunks = 2
     return config
 

@@ -5,22 +5,25 @@ the status look-up with the reference number and the leader's mobile number. No 
 """
 
 from django.conf import settings
-from django.db import transaction
+import logging
+
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from notices import annex_files
 
 from . import references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
 from .models import Application, ApplicationFile
-from .submission import StorageFailure, create_application, remove_stored, store_file
+from .submission import BUSY_MESSAGE, StorageFailure, create_application, record_file, remove_stored, store_uploads
 from .workflow import Status
 
+logger = logging.getLogger(__name__)
 SESSION_KEY = "portal_applications"
 
 WINDOW_MESSAGES = {
@@ -46,7 +49,14 @@ def granted_application(request, reference):
 
 
 def _throttled(request, group, rate):
-    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+    """Count this request and say whether the client address is over ``rate`` for ``group``."""
+    return is_ratelimited(request, group=group, key="ip", rate=rate, method=is_ratelimited.ALL, increment=True)
+
+
+def _limit_reached(request, group, rate):
+    """Whether the address has already used up ``rate`` for ``group`` (without counting this request)."""
+    usage = get_usage(request, group=group, key="ip", rate=rate, method=get_usage.ALL, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def serve_application_form(page, request):
@@ -68,24 +78,32 @@ def serve_application_form(page, request):
         if context["configuration_problems"]:
             return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=503)
         upload_error = getattr(request, "upload_error", None)
-        if upload_error:
+        if _throttled(request, "apply-posts", settings.PORTAL_POST_RATE):
+            form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
+            context["page_errors"] = ["提交过于频繁，请稍后再试。"]
+            status = 429
+        elif upload_error:
             # Reading stopped part-way: show what was typed, with a fresh form (and token) around it.
             form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
             context["page_errors"] = [upload_error]
             status = 413
-        elif _throttled(request, "apply", settings.PORTAL_SUBMIT_RATE):
-            form.is_valid()
-            form.add_error(None, "提交过于频繁，请稍后再试。")
-            status = 429
         elif form.is_spam:
             form.is_valid()
             form.add_error(None, "提交未被接受，请刷新页面后重试。")
             status = 400
+        elif form.is_valid() and _throttled(request, "apply", settings.PORTAL_SUBMIT_RATE):
+            # Only complete applications count: a school correcting its mistakes is not throttled.
+            form.add_error(None, "提交过于频繁，请稍后再试。")
+            status = 429
         elif form.is_valid():
             try:
                 application, _ = create_application(page, form)
             except StorageFailure:
                 form.add_error(None, "文件保存失败，本次申报没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。")
+                status = 503
+            except DatabaseError:
+                logger.exception("Application not saved: database error")
+                form.add_error(None, BUSY_MESSAGE)
                 status = 503
             else:
                 grant(request, application)
@@ -130,9 +148,10 @@ def status_lookup(request):
     form = StatusLookupForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if _throttled(request, "status", settings.PORTAL_STATUS_RATE):
+        # Failed look-ups are what a guesser makes: only they count towards the limit.
+        if _limit_reached(request, "status-failures", settings.PORTAL_STATUS_RATE):
             form.is_valid()
-            form.add_error(None, "查询过于频繁，请稍后再试。")
+            form.add_error(None, "查询失败次数过多，请稍后再试。")
             status = 429
         elif form.is_valid():
             reference = references.normalise(form.cleaned_data["reference"])
@@ -144,6 +163,7 @@ def status_lookup(request):
             if application is not None and mobile and application.leader_phone == mobile:
                 grant(request, application)
                 return redirect("applications:status", reference=application.reference)
+            _throttled(request, "status-failures", settings.PORTAL_STATUS_RATE)
             form.add_error(None, "申报编号或负责人手机号码不正确，请核对后重试。")
             status = 400
     return TemplateResponse(request, "applications/status_lookup.html", {"form": form}, status=status)
@@ -175,6 +195,10 @@ def status_page(request, reference):
             except StorageFailure:
                 form.add_error(None, "文件保存失败，请重新选择文件后再次上传。")
                 status = 503
+            except DatabaseError:
+                logger.exception("Stamped scan not saved: database error")
+                form.add_error(None, BUSY_MESSAGE)
+                status = 503
             else:
                 return redirect("applications:status", reference=application.reference)
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
@@ -194,9 +218,13 @@ def replace_scan(application, uploaded):
     old = list(application.files.filter(field_name=ApplicationFile.STAMPED_SCAN))
     try:
         with transaction.atomic():
-            store_file(application, uploaded, ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件", stored_keys)
+            stored_keys = store_uploads(f"{application.call_id}/{application.reference}", [uploaded])
+            record_file(application, uploaded, stored_keys[0], ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件")
             ApplicationFile.objects.filter(pk__in=[f.pk for f in old]).delete()
             school_uploaded_scan(application)
+    except DatabaseError:
+        remove_stored(stored_keys)
+        raise
     except Exception as error:
         remove_stored(stored_keys)
         raise StorageFailure from error

@@ -154,8 +154,9 @@ def perform(user, application_id, name, opinion="", now=None):
             raise TransitionError(f"请填写{transition.opinion_label}。")
         if len(opinion) > 1000:
             raise TransitionError(f"{transition.opinion_label}不能超过1000字。")
-        if transition.target in _PLACE_HOLDING[quota_stage(application)]:
-            _check_quota(application)
+        holding = _PLACE_HOLDING[quota_stage(application)]
+        if transition.target in holding and application.status not in holding:
+            _check_quota(application)  # only a transition that takes a new place is limited
         source = application.status
         application.status = transition.target
         if transition.stage == DISTRICT and transition.name == "recommend":
@@ -179,7 +180,8 @@ def _check_quota(application):
     limit = allocation.quota if allocation else 0
     used = places_used(application.call, application.unit)
     if used >= limit:
-        raise TransitionError(f"{application.unit.name}的名额为 {limit} 个，已用 {used} 个，不能再推荐。")
+        verb = "立项" if quota_stage(application) == CITY else "推荐"
+        raise TransitionError(f"{application.unit.name}的名额为 {limit} 个，已用 {used} 个，不能再{verb}。")
 
 
 def school_uploaded_scan(application):

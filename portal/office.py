@@ -14,6 +14,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from .text import clean_text
+
 CJK_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
@@ -64,7 +66,7 @@ def add_paragraph(document_or_cell, text="", *, size=None, bold=None, align=None
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt((size or 12) * 2)
     if text:
-        set_run_font(paragraph.add_run(text), east_asian=font, size=size, bold=bold)
+        set_run_font(paragraph.add_run(clean_text(text)), east_asian=font, size=size, bold=bold)
     return paragraph
 
 
@@ -76,7 +78,7 @@ def add_title(document, lines, size=18):
 def set_cell_text(cell, text, *, size=12, bold=None, align=None):
     """Replace a table cell's content with one or more lines (split on newlines)."""
     cell.text = ""
-    lines = str(text).split("\n") if text is not None else [""]
+    lines = clean_text(str(text)).split("\n") if text is not None else [""]
     first = cell.paragraphs[0]
     for i, line in enumerate(lines):
         paragraph = first if i == 0 else cell.add_paragraph()
@@ -132,7 +134,10 @@ _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value):
-    """Neutralise spreadsheet formula injection: text that a spreadsheet would run as a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text a spreadsheet can hold safely: no characters XML forbids, and text that a spreadsheet would run as
+    a formula (=, +, -, @ …) gets a leading quote."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_PREFIXES):
+        return "'" + clean_text(value)
+    return clean_text(value)

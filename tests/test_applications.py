@@ -74,9 +74,13 @@ def test_a_storage_failure_midway_leaves_no_application_and_no_object(client, pa
     original_save = type(storage)._save
     calls = []
 
+    lock = __import__("threading").Lock()
+
     def fail_on_second(self, name, content):
-        calls.append(name)
-        if len(calls) == 2:
+        with lock:
+            calls.append(name)
+            failing = len(calls) == 2
+        if failing:
             raise OSError("bucket unavailable")
         return original_save(self, name, content)
 
@@ -127,19 +131,21 @@ def test_a_valid_application_makes_one_row_with_the_core_columns(client, page, l
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("unit", "北京市", "选择一个有效的选项"),
-        ("category", "区块链应用", "选择一个有效的选项"),
+        ("unit", "北京市", "请从列表中选择“申报单位”"),
+        ("category", "区块链应用", "请从列表中选择“试点类别”"),
         ("leader_phone", "07308805708", "手机号码"),
         ("leader_phone", "12345678901", "手机号码"),
         ("contact_phone", "138123", "手机号码"),
         ("school", "", "请填写“申报学校名称”"),
-        ("summary", "字" * 1001, "1000"),
+        ("summary", "字" * 1001, "不能超过 1000 个字（现在是 1001 个字）"),
+        ("submission_token", "not-a-token", "页面已过期"),
     ],
 )
 def test_bad_fields_get_a_chinese_error_next_to_them_and_nothing_is_saved(client, page, local, field, value, message):
     response = submit(client, page, **{field: value})
     assert response.status_code == 200
-    assert message in field_errors(response)[field]
+    shown = field_errors(response).get(field) or " ".join(summary_errors(response))
+    assert message in shown
     assert soup(response).select_one(".error-summary")
     assert Application.objects.count() == 0
     assert list(local.rglob("*.*")) == []
@@ -221,6 +227,8 @@ def test_csrf_is_enforced(page, local):
 
 def test_submissions_are_throttled_per_client_address(client, page, local, settings):
     settings.PORTAL_SUBMIT_RATE = "2/h"
+    for _ in range(3):  # a school correcting its mistakes is not throttled
+        assert submit(client, page, leader_phone="123").status_code == 200
     assert submit(client, page).status_code == 302
     assert submit(client, page).status_code == 302
     response = submit(client, page)
@@ -376,3 +384,30 @@ def test_editors_can_relabel_a_core_field(client, page, local):
     assert "学校全称" in soup(client.get(page.url)).select_one("#field-school label").get_text()
     assert submit(client, page).status_code == 302
     assert Application.objects.get().school == "平江县第一中学"
+
+
+def test_control_and_invisible_characters_are_dropped_and_exports_still_work(client, page, local):
+    import io
+
+    import docx
+
+    response = submit(client, page, school="平江\x07县第一\u202e中学\x00", summary="第一行\x0b第二行\u200b")
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.school == "平江县第一中学"
+    assert application.summary == "第一行\n第二行"
+    document = docx.Document(io.BytesIO(client.get(response["Location"] + "annex4.docx").content))
+    assert "平江县第一中学" in " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+
+
+def test_failed_status_lookups_are_throttled(client, page, local, settings):
+    from django.test import Client
+
+    settings.PORTAL_STATUS_RATE = "3/h"
+    submit(client, page)
+    reference = Application.objects.get().reference
+    guesser = Client()
+    for _ in range(3):
+        assert guesser.post("/status/", {"reference": reference, "mobile": "13900000000"}).status_code == 400
+    blocked = guesser.post("/status/", {"reference": reference, "mobile": "13812345678"})
+    assert blocked.status_code == 429 and "过多" in " ".join(summary_errors(blocked))

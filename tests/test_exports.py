@@ -104,8 +104,8 @@ SUMMARY_HEADER = ["单位名称", "试点类别", "申报试点项目名称", "�
 
 @pytest.mark.django_db
 def test_summary_for_one_unit_is_annex_3_filled(call, make_application):
-    make_application(project_name="智慧课堂", subtitle="以平板为载体", is_furong=True)
-    make_application(project_name="创客教育")
+    make_application(school="岳阳市第一中学", project_name="智慧课堂", subtitle="以平板为载体", is_furong=True)
+    make_application(school="岳阳市第二中学", project_name="创客教育")
     make_application(unit="平江县", project_name="别的县")
     unit = Unit.objects.get(name="岳阳楼区")
 
@@ -119,27 +119,27 @@ def test_summary_for_one_unit_is_annex_3_filled(call, make_application):
     assert leader_row[1] is None and leader_row[3] is None  # the district fills these in
     data = row_after_header(rows, tuple(SUMMARY_HEADER))
     assert data == [
-        ("岳阳楼区", "智慧课堂", "智慧课堂——以平板为载体", "是"),
-        ("岳阳楼区", "智慧课堂", "创客教育", "否"),
+        ("岳阳市第一中学", "智慧课堂", "智慧课堂——以平板为载体", "是"),  # 单位名称 is the applying school
+        ("岳阳市第二中学", "智慧课堂", "创客教育", "否"),
     ]
 
 
 @pytest.mark.django_db
 def test_summary_for_the_city_orders_by_unit_then_submission(call, make_application):
     now = timezone.now()
-    make_application(unit="市本级", project_name="市本级项目", submitted_at=now)
-    make_application(unit="岳阳楼区", project_name="后提交", submitted_at=now)
-    make_application(unit="岳阳楼区", project_name="先提交", submitted_at=now - timezone.timedelta(hours=1))
-    make_application(unit="平江县", project_name="平江项目", submitted_at=now)
+    make_application(unit="市本级", school="市一中", project_name="市本级项目", submitted_at=now)
+    make_application(unit="岳阳楼区", school="楼区二中", project_name="后提交", submitted_at=now)
+    make_application(unit="岳阳楼区", school="楼区一中", project_name="先提交", submitted_at=now - timezone.timedelta(hours=1))
+    make_application(unit="平江县", school="平江一中", project_name="平江项目", submitted_at=now)
 
     rows = values(sheet_of(summary_xlsx(call, Application.objects.all())))
     data = row_after_header(rows, tuple(SUMMARY_HEADER))
 
     assert [r[:3:2] for r in data] == [
-        ("平江县", "平江项目"),
-        ("岳阳楼区", "先提交"),
-        ("岳阳楼区", "后提交"),
-        ("市本级", "市本级项目"),
+        ("平江一中（平江县）", "平江项目"),  # the city-wide table names the district after the school
+        ("楼区一中（岳阳楼区）", "先提交"),
+        ("楼区二中（岳阳楼区）", "后提交"),
+        ("市一中（市本级）", "市本级项目"),
     ]
     assert ("县市区教育局名称（盖章）：", None, None, None) in rows  # the city-wide table names no bureau
 
@@ -164,7 +164,7 @@ def test_formula_in_a_school_or_project_is_text(call, make_application):
     make_application(project_name=INJECTION, school=INJECTION)
 
     summary = values(sheet_of(summary_xlsx(call, Application.objects.all())))
-    assert ("岳阳楼区", "智慧课堂", "'" + INJECTION, "否") in summary
+    assert ("'" + INJECTION + "（岳阳楼区）", "智慧课堂", "'" + INJECTION, "否") in summary
 
     listing = sheet_of(listing_xlsx(Application.objects.all()))
     school = listing.cell(row=2, column=HEADERS.index("申报学校") + 1)
@@ -323,21 +323,21 @@ def test_listing_xlsx_has_a_row_per_application(make_application):
 
 @pytest.mark.django_db
 def test_export_summary_command_writes_the_workbook(call, make_application, tmp_path):
-    make_application(project_name="命令导出")
+    make_application(school="命令中学", project_name="命令导出")
     output = tmp_path / "汇总.xlsx"
 
     call_command("export_summary", "--call", call.slug, "--unit", "岳阳楼区", "-o", str(output), stdout=io.StringIO())
 
     rows = values(sheet_of(output.read_bytes()))
-    assert ("岳阳楼区", "智慧课堂", "命令导出", "否") in rows
+    assert ("命令中学", "智慧课堂", "命令导出", "否") in rows
 
 
 @pytest.mark.django_db
 def test_export_summary_command_defaults_to_the_latest_call_and_the_city(call, make_application, tmp_path):
-    make_application(unit="平江县", project_name="全市导出")
+    make_application(unit="平江县", school="全市中学", project_name="全市导出")
     output = tmp_path / "全市.xlsx"
     call_command("export_summary", "-o", str(output), stdout=io.StringIO())
-    assert ("平江县", "智慧课堂", "全市导出", "否") in values(sheet_of(output.read_bytes()))
+    assert ("全市中学（平江县）", "智慧课堂", "全市导出", "否") in values(sheet_of(output.read_bytes()))
 
 
 @pytest.mark.django_db

@@ -307,3 +307,31 @@ def test_roles_are_created_by_command(capsys):
 
     with pytest.raises(CommandError, match="没有名为"):
         call_command("create_reviewer", "x", "--password", PASSWORD, "--unit", "不存在县")
+
+
+def test_the_city_decides_on_a_full_units_recommendations(pingjiang, city):
+    first, second = make_application(), make_application()  # 平江县's quota is 2: both recommended fills it
+    perform(user("pingjiang"), first.pk, "recommend", "同意")
+    perform(user("pingjiang"), second.pk, "recommend", "同意")
+    perform(user("city"), first.pk, "approve", "同意立项")
+    perform(user("city"), second.pk, "decline", "不予立项")
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, second.status) == (Status.APPROVED, Status.DECLINED)
+
+
+def test_city_level_approvals_are_limited_by_its_quota(city):
+    apps = [make_application(unit="市本级") for _ in range(3)]  # quota 2
+    perform(user("city"), apps[0].pk, "approve", "同意")
+    perform(user("city"), apps[1].pk, "approve", "同意")
+    with pytest.raises(TransitionError, match="不能再立项"):
+        perform(user("city"), apps[2].pk, "approve", "同意")
+    perform(user("city"), apps[2].pk, "decline", "名额已满")
+
+
+def test_hand_edited_export_urls_are_404_not_500(city):
+    for url in ("/admin/applications/export/summary.xlsx?unit=abc", "/admin/applications/export/summary.xlsx?call=abc",
+                "/admin/applications/export/dossier.zip?unit=1%00", "/admin/applications/export/list.pdf",
+                "/admin/applications/export/summary.xlsx?call=999999"):
+        assert city.get(url).status_code == 404, url
+    for query in ("status=bogus", "unit=abc", "ordering=nonsense", "p=99999", "call=abc", "is_furong=maybe"):
+        assert city.get("/admin/applications/?" + query).status_code == 200, query

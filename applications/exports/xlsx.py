@@ -15,14 +15,15 @@ def project_title(project_name, subtitle):
     return f"{project_name}——{subtitle}" if subtitle else project_name
 
 
-def summary_rows(applications):
-    """(unit, category, project, remark) in the order the city reads them: by unit, then by submission.
-    One query whatever the number of rows, reading only the five columns the table shows."""
+def summary_rows(applications, with_unit=False):
+    """(单位名称, category, project, remark) in the order the city reads them: by unit, then by submission.
+    单位名称 is the applying school, as a district fills it in; on the city-wide table the district follows
+    in brackets. One query whatever the number of rows, reading only the columns the table shows."""
     ordered = applications.order_by("unit__sort_order", "unit__pk", "submitted_at", "pk")
-    columns = ordered.values_list("unit__name", "category", "project_name", "subtitle", "is_furong")
+    columns = ordered.values_list("unit__name", "school", "category", "project_name", "subtitle", "is_furong")
     return [
-        (unit, category, project_title(project, subtitle), "是" if furong else "否")
-        for unit, category, project, subtitle, furong in columns
+        (f"{school}（{unit}）" if with_unit else school, category, project_title(project, subtitle), "是" if furong else "否")
+        for unit, school, category, project, subtitle, furong in columns
     ]
 
 
@@ -32,4 +33,5 @@ def summary_xlsx(call, applications, unit=None) -> bytes:
     if unit is not None:
         applications = applications.filter(unit=unit)
     bureau_name = unit.name if unit is not None else ""
-    return summary_workbook(summary_page(call), summary_rows(applications), bureau_name=bureau_name)
+    rows = summary_rows(applications, with_unit=unit is None)
+    return summary_workbook(summary_page(call), rows, bureau_name=bureau_name)

@@ -11,3 +11,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "test-media")
 PORTAL_SUBMIT_RATE = "1000/h"
 PORTAL_STATUS_RATE = "1000/h"
+PORTAL_POST_RATE = "1000/h"
