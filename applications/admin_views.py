@@ -52,6 +52,20 @@ def latest_call():
     return calls().first()
 
 
+ORDERINGS = [
+    ("submitted", "提交时间（旧→新）"),
+    ("school", "学校名称"),
+    ("unit", "申报单位"),
+    ("status", "状态"),
+]
+ORDER_BY = {
+    "submitted": ("submitted_at", "pk"),
+    "school": ("school", "pk"),
+    "unit": ("unit__sort_order", "-submitted_at"),
+    "status": ("status", "-submitted_at"),
+}
+
+
 class ApplicationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="search", widget=forms.TextInput(attrs={"placeholder": "学校、项目或编号"}))
     call = django_filters.ModelChoiceFilter(label="申报通知", queryset=NoticePage.objects.none(), empty_label="全部通知")
@@ -61,11 +75,7 @@ class ApplicationFilter(django_filters.FilterSet):
     is_furong = django_filters.BooleanFilter(
         label="芙蓉学校", widget=forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
     )
-    ordering = django_filters.OrderingFilter(
-        label="排序",
-        fields=(("submitted_at", "submitted_at"), ("school", "school"), ("unit__sort_order", "unit"), ("status", "status")),
-        field_labels={"submitted_at": "提交时间", "school": "学校", "unit__sort_order": "单位", "status": "状态"},
-    )
+    ordering = django_filters.ChoiceFilter(label="排序", choices=ORDERINGS, empty_label="提交时间（新→旧）", method="order")
 
     class Meta:
         model = Application
@@ -78,6 +88,9 @@ class ApplicationFilter(django_filters.FilterSet):
         self.filters["call"].queryset = calls()
         titles = self.queryset.order_by().values_list("category", flat=True).distinct()
         self.filters["category"].extra["choices"] = [(t, t) for t in sorted(titles)]
+
+    def order(self, queryset, name, value):
+        return queryset.order_by(*ORDER_BY.get(value, ("-submitted_at", "-pk")))
 
     def search(self, queryset, name, value):
         value = value.strip()

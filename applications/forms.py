@@ -193,6 +193,15 @@ class ApplicationBaseForm(BaseForm):
         for name in ("website", "consent", "submission_token"):
             self.fields[name] = self.fields.pop(name)
 
+    def full_clean(self):
+        super().full_clean()
+        # Point each invalid input at its error message as well as its help text, for screen readers.
+        for name in self.errors:
+            if name in self.fields:
+                field = self.fields[name]
+                ids = ([f"id_{name}_helptext"] if field.help_text else []) + [f"id_{name}-error"]
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
     @property
     def is_spam(self):
         return bool(self.data.get("website"))

@@ -136,6 +136,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
 
     def _stop(self, message):
         self.request.upload_error = message
+        self.request.upload_error_field = self.field_name
         raise StopUpload(connection_reset=False)
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):

@@ -86,6 +86,8 @@ def serve_application_form(page, request):
             # Reading stopped part-way: show what was typed, with a fresh form (and token) around it.
             form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
             context["page_errors"] = [upload_error]
+            context["upload_error"] = upload_error
+            context["upload_error_field"] = getattr(request, "upload_error_field", None)
             status = 413
         elif form.is_spam:
             form.is_valid()
@@ -186,8 +188,8 @@ def status_page(request, reference):
             form.add_error(None, "当前不能上传：申报已截止或已进入评审。")
             status = 403
         elif getattr(request, "upload_error", None):
-            form.is_valid()
-            form.add_error("scan", request.upload_error)
+            form = ScanUploadForm()
+            upload_error = request.upload_error
             status = 413
         elif form.is_valid():
             try:
@@ -202,12 +204,10 @@ def status_page(request, reference):
             else:
                 return redirect("applications:status", reference=application.reference)
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
-    return TemplateResponse(
-        request,
-        "applications/status.html",
-        {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page},
-        status=status,
-    )
+    context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page}
+    if status == 413:
+        context.update(page_errors=[upload_error], upload_error=upload_error, upload_error_field="scan")
+    return TemplateResponse(request, "applications/status.html", context, status=status)
 
 
 def replace_scan(application, uploaded):

@@ -186,6 +186,7 @@ def test_an_oversized_file_is_stopped_while_reading(client, page, local, setting
     response = submit(client, page, work_plan=upload("大.pdf", pdf_bytes(2 * 1024 * 1024)))
     assert response.status_code == 413
     assert "超过了单个文件 1.0\xa0MB 的限制" in " ".join(summary_errors(response))
+    assert "超过了单个文件" in soup(response).select_one("#field-work_plan .field-error").get_text()
     assert Application.objects.count() == 0 and list(local.rglob("*.*")) == []
     assert soup(response).find("input", {"name": "school"})["value"] == "平江县第一中学"
 
@@ -411,3 +412,23 @@ def test_failed_status_lookups_are_throttled(client, page, local, settings):
         assert guesser.post("/status/", {"reference": reference, "mobile": "13900000000"}).status_code == 400
     blocked = guesser.post("/status/", {"reference": reference, "mobile": "13812345678"})
     assert blocked.status_code == 429 and "过多" in " ".join(summary_errors(blocked))
+
+
+def test_an_oversized_scan_gets_one_clear_error(client, page, local, settings):
+    submit(client, page)
+    settings.PORTAL_UPLOAD_MAX_FILE_MB = 1
+    reference = Application.objects.get().reference
+    response = client.post(f"/status/{reference}/", {"scan": upload("盖章.pdf", pdf_bytes(2 * 1024 * 1024))})
+    assert response.status_code == 413
+    errors = soup(response).select(".field-error")
+    assert [e.get_text() for e in errors] == ["文件“盖章.pdf”超过了单个文件 1.0\xa0MB 的限制，请压缩后重新选择。"]
+
+
+def test_invalid_inputs_point_at_their_error_messages(client, page, local):
+    response = submit(client, page, leader_phone="123")
+    field = soup(response).find("input", {"name": "leader_phone"})
+    described = field["aria-describedby"].split()
+    assert "id_leader_phone-error" in described and "id_leader_phone_helptext" in described
+    page_soup = soup(response)
+    for target in described:
+        assert page_soup.find(id=target), target

@@ -229,6 +229,7 @@ def test_the_list_filters_searches_sorts_and_counts(city):
     assert schools("q=甲") == ["甲校"]
     assert schools("category=人工智能在教育教学中的创新应用探索") == ["乙校"]
     assert schools("ordering=school") == sorted(["甲校", "乙校", "丙校"])
+    assert schools("ordering=unit")[0] == "甲校"  # 平江县 comes first in Annex 1
     counts = soup(city.get("/admin/applications/")).select_one(".review-counts").get_text()
     assert "共 3 份" in counts
 
