@@ -119,8 +119,7 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
     for values in rows or [("", "", "", "")] * page.blank_rows:
         row += 1  # counted, not read back: sheet.max_row scans every cell
         sheet.append([office.safe_cell(v) for v in values])
-        _style_row(sheet, row, 4)
-        sheet.row_dimensions[row].height = 30
+        _style_row(sheet, row, 4)  # no fixed height: wrapped text sizes its row when the file is opened
     for letter, width in zip("ABCD", (24, 22, 40, 18), strict=True):
         sheet.column_dimensions[letter].width = width
     office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")

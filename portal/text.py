@@ -1,17 +1,19 @@
 """Cleaning text that people type or paste: what a form keeps is what an export can print."""
 
-import unicodedata
+import re
 
-_LINE_BREAKS = {"\x0b": "\n", "\x0c": "\n", "\u2028": "\n", "\u2029": "\n", "\r\n": "\n", "\r": "\n"}
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\u2028\u2029]")
+# Control characters (C0 but tab and line feed, DEL, C1) and invisible format characters: zero-width spaces and
+# joiners, bidirectional overrides and isolates, the BOM, soft hyphen, interlinear annotation, language tags.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f\ud800-\udfff]"
+)
 
 
 def clean_text(value):
     """Drop control and invisible formatting characters (a bell, a NUL, a right-to-left override, a zero-width
-    space), keeping tabs and line breaks. Word's manual line break (\\x0b) becomes a line break."""
+    space), keeping tabs and line breaks; Word's manual line break (\\x0b) and \\r\\n become \\n."""
     if not value:
         return value
-    for old, new in _LINE_BREAKS.items():
-        value = value.replace(old, new)
-    return "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
+    return _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", value))
