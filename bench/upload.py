@@ -42,6 +42,8 @@ WARMUP_MB = 1
 TARGET_RATIO = 1.5
 ROUNDS = 2  # timed rounds per size (direct + view each); the best of each is reported
 TARGET_GROWTH_MB = 64
+# The production server's allocator settings (Makefile: ALLOCATOR_ENV, used by `make serve`).
+SERVER_ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_ARENA_MAX": "2"}
 
 FIELDS = {
     "unit": "平江县",
@@ -355,7 +357,7 @@ def measure(size_mb):
         gunicorn = subprocess.Popen(
             [PYTHON, "-m", "gunicorn", "-c", str(conf), "-w", "1", "--timeout", "600",
              "--bind", f"127.0.0.1:{app_port}", "portal.wsgi:application"],
-            cwd=ROOT, env={**os.environ, **app_env, "BENCH_HOOK_OUT": str(hooks.path)},
+            cwd=ROOT, env={**os.environ, **app_env, **SERVER_ALLOCATOR_ENV, "BENCH_HOOK_OUT": str(hooks.path)},
             stdout=gunicorn_log, stderr=subprocess.STDOUT,
         )
         worker_pid = hooks.wait(lambda r: r["event"] == "ready", 90, "the gunicorn worker")["pid"]
@@ -539,6 +541,7 @@ def main_table(sizes):
 
     print()
     print("Upload path benchmark: multipart POST over real HTTP to gunicorn (1 sync worker, portal.settings.test),")
+    print(f"server allocator settings as in `make serve`: {SERVER_ALLOCATOR_ENV}")
     print("S3 storage = django-storages -> moto server (own process); baseline = boto3 upload_fileobj of the same files.")
     print("3 files per submission (work_plan + 2 evidence), each a PDF of the given size. One fresh process per size.")
     print()

@@ -1,0 +1,15 @@
+"""gunicorn settings for `make serve` (production-style). Environment variables override the defaults."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Uploads of up to 100 MB from school networks take time: a sync worker must not be killed mid-request.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 300))
+# Recycle workers now and then, so that no worker's memory creeps up over a deadline day.
+max_requests = 1000
+max_requests_jitter = 100
+accesslog = "-"
+# Query strings are not logged (they may carry a school's search terms); personal data is never in URLs.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(D)sµs'
