@@ -144,6 +144,11 @@ class ApplicationFormField(AbstractFormField):
     class Meta(AbstractFormField.Meta):
         verbose_name = "表单字段"
 
+    def get_field_clean_name(self):
+        # Core fields are named by their role ("school", "leader_phone"…): stable keys in form_data whatever
+        # the label says; editors' own fields get Wagtail's name from their label.
+        return self.role or super().get_field_clean_name()
+
     def upload_rule(self):
         extensions = uploads.parse_extensions(self.allowed_extensions) or uploads.DOCUMENT_EXTENSIONS
         limit = uploads.max_file_bytes()

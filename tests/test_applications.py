@@ -432,3 +432,21 @@ def test_invalid_inputs_point_at_their_error_messages(client, page, local):
     page_soup = soup(response)
     for target in described:
         assert page_soup.find(id=target), target
+
+
+def test_an_editor_creates_a_form_page_with_the_annex4_fields_already_there(admin_client, call):
+    from .test_admin_content import form_fields
+
+    add_url = f"/admin/pages/add/applications/applicationformpage/{call.pk}/"
+    data = form_fields(soup(admin_client.get(add_url)).find("form", id="page-edit-form"))
+    data.update({
+        "title": ["2020年在线申报"], "slug": ["apply-2020"],
+        "opens_at": ["2020-06-20 08:00"], "closes_at": ["2020-09-15 23:59"],
+        "action-publish": ["action-publish"],
+    })
+    response = admin_client.post(add_url, data)
+    assert response.status_code == 302, soup(response).select(".error-message, .help-critical")
+    page = ApplicationFormPage.objects.get(slug="apply-2020")
+    assert page.live
+    names = {f.role: f.clean_name for f in page.form_fields.all()}
+    assert names["school"] == "school" and names["leader_phone"] == "leader_phone" and len(names) == 13
