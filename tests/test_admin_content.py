@@ -51,3 +51,4 @@ def test_the_admin_is_in_chinese(admin_client):
     html = admin_client.get("/admin/").content.decode()
     assert 'lang="zh-hans"' in html
     assert "<title>控制面板" in html
+    assert "搜索全部页面" in html and "Search all pages" not in html
