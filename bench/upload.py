@@ -403,11 +403,14 @@ def measure(size_mb):
             }
 
         def objects_for(reference):
+            from applications.models import ApplicationFile
+
             found = {}
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
-                for obj in page.get("Contents", []):
-                    if f"/{reference}/" in obj["Key"]:
-                        found[obj["Key"]] = obj["Size"]
+            for row in ApplicationFile.objects.filter(application__reference=reference):
+                try:
+                    found[row.key] = s3.head_object(Bucket=BUCKET, Key=row.key)["ContentLength"]
+                except s3.exceptions.ClientError:
+                    pass
             return found
 
         def verify(reference, expected_size, expected_hashes=None):

@@ -98,6 +98,21 @@ def test_a_storage_failure_midway_leaves_no_application_and_no_object(client, pa
     assert form.select_one(".reselect")
 
 
+def test_a_large_file_goes_up_in_parts_and_arrives_whole(client, page, s3_bucket):
+    data = pdf_bytes(17 * 1024 * 1024 + 12345)  # three 8 MB multipart parts
+    response = submit(client, page, work_plan=upload("大方案.pdf", data), evidence=None)
+    assert response.status_code == 302
+    stored = ApplicationFile.objects.get(field_name="work_plan")
+    body = s3_bucket["client"].get_object(Bucket=s3_bucket["bucket"], Key=stored.key)["Body"].read()
+    assert body == data and stored.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_an_invalid_form_leaves_nothing_in_the_bucket(client, page, s3_bucket):
+    response = submit(client, page, leader_phone="123")
+    assert response.status_code == 200
+    assert bucket_objects(s3_bucket) == {}
+
+
 def test_the_local_default_is_a_folder_no_url_serves(client, page, private_folder):
     submit(client, page)
     stored = ApplicationFile.objects.first()
