@@ -5,13 +5,17 @@ Blank, they are the templates the public downloads; filled (``summary_workbook``
 """
 
 import io
+from copy import copy
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 
 from portal import office
 
 from . import annex4
 
+OPINION_LINES = 6  # lines of 12 pt text in the 5.5 cm opinion box above the signature
+OPINION_LINE_WIDTH = 28  # half-width units per line in a half-page box
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -115,12 +119,28 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
     sheet.append(page.columns())
     header_row = sheet.max_row
     _style_row(sheet, header_row, 4, "cell-bold")
+    for filled_in_by_hand in range(header_row - 2, header_row + 1):  # bureau and stamp, leader, column heads
+        sheet.row_dimensions[filled_in_by_hand].height = 30
     row = header_row
+    widths = (24, 22, 40, 18)
+    first_data_row = row + 1
     for values in rows or [("", "", "", "")] * page.blank_rows:
         row += 1  # counted, not read back: sheet.max_row scans every cell
-        sheet.append([office.safe_cell(v) for v in values])
-        _style_row(sheet, row, 4)  # no fixed height: wrapped text sizes its row when the file is opened
-    for letter, width in zip("ABCD", (24, 22, 40, 18), strict=True):
+        cells = [office.safe_cell(v) for v in values]
+        if row == first_data_row:
+            sheet.append(cells)
+            _style_row(sheet, row, 4)
+            prototypes = [sheet.cell(row=row, column=c)._style for c in range(1, 5)]
+        else:
+            # Cells made with a copy of the first row's style, as openpyxl's own worksheet copy does: several
+            # times cheaper than assigning the named style to each cell of a 2,000-row table.
+            sheet.append([Cell(sheet, value=v, style_array=copy(p)) for v, p in zip(cells, prototypes, strict=True)])
+        # LibreOffice does not grow a wrapped row when it opens an .xlsx: give a row the lines it needs (and
+        # a blank form two lines a row, room to write by hand).
+        lines = max(office.estimated_lines(c, w) for c, w in zip(cells, widths, strict=True)) if rows else 2
+        if lines > 1:
+            sheet.row_dimensions[row].height = 15 * lines
+    for letter, width in zip("ABCD", widths, strict=True):
         sheet.column_dimensions[letter].width = width
     office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")
     return _workbook_bytes(workbook)
@@ -167,9 +187,10 @@ def application_document(page, values):
     v = {key: (value or "") for key, value in values.items()}
     labels = annex4.LAYOUT
     document = office.new_document()
-    office.add_paragraph(document, f"附件{page.annex_number}", size=12, bold=True, font=office.HEADING_FONT)
     if v.get("reference"):
-        office.add_paragraph(document, f"申报编号：{v['reference']}", size=10.5, align="right")
+        # In the page header: on every page, and it takes no room from the one-page form.
+        office.add_paragraph(document.sections[0].header, f"申报编号：{v['reference']}", size=10.5, align="right")
+    office.add_paragraph(document, f"附件{page.annex_number}", size=12, bold=True, font=office.HEADING_FONT)
     office.add_title(document, page.heading_lines())
     if page.subtitle:
         office.add_paragraph(document, page.subtitle, size=14, align="center")
@@ -191,17 +212,22 @@ def application_document(page, values):
         office.set_cell_text(row.cells[1], name, align="center")
         office.set_cell_text(row.cells[2], labels["phone"], align="center")
         office.set_cell_text(row.cells[3], phone, align="center")
+    for row in rows[:4]:
+        office.set_row_height(row, 1)  # room for handwriting and the school's stamp
     summary = rows[4].cells[0].merge(rows[4].cells[3])
     office.set_cell_text(summary, labels["summary"] + "\n" + v.get("summary", ""))
-    office.set_row_height(rows[4], 11)
+    office.set_row_height(rows[4], 8.5)
     for cells, label, opinion, date in (
         ((rows[5].cells[0], rows[5].cells[1]), labels["district_opinion"], v.get("district_opinion"), v.get("district_date")),
         ((rows[5].cells[2], rows[5].cells[3]), labels["city_opinion"], v.get("city_opinion"), v.get("city_date")),
     ):
         cell = cells[0].merge(cells[1])
-        office.set_cell_text(cell, f"{label}\n{opinion or ''}\n\n\n{labels['signer']}　　　　　{labels['stamp']}")
+        # Blank lines push 负责人/盖章 and the date towards the foot of the box, as on the paper form.
+        padding = "\n" * max(1, OPINION_LINES - office.estimated_lines(opinion or "", OPINION_LINE_WIDTH))
+        office.set_cell_text(cell, f"{label}\n{opinion or ''}{padding}{labels['signer']}　　　　　{labels['stamp']}")
         office.add_paragraph(cell, date or labels["date"], align="right")
-    office.set_row_height(rows[5], 6)
+    office.set_row_height(rows[5], 5.5)
+    office.keep_row_together(rows[5])
     if getattr(page, "footnote", ""):
         office.add_paragraph(document, page.footnote, size=10.5)
     return office.docx_bytes(document)

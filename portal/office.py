@@ -31,6 +31,8 @@ def set_run_font(run, east_asian=CJK_FONT, size=None, bold=None):
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
     rfonts.set(qn("w:eastAsia"), east_asian)
+    # Shared punctuation (“ ” ：…) is drawn from the East Asian font, as in a Chinese document.
+    rfonts.set(qn("w:hint"), "eastAsia")
     if size:
         run.font.size = Pt(size)
     if bold is not None:
@@ -54,6 +56,11 @@ def new_document():
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
     rfonts.set(qn("w:eastAsia"), CJK_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
     return document
 
 
@@ -97,7 +104,26 @@ def bordered_table(document, rows, cols):
 
 
 def set_row_height(row, cm):
-    row.height = Cm(cm)
+    row.height = Cm(cm)  # at least this high: a row with more text grows
+
+
+def keep_row_together(row):
+    """A table row that is never split across pages (the opinion boxes with their signatures)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def estimated_lines(text, width):
+    """Lines ``text`` takes in a column ``width`` half-width characters wide (a Chinese character is two)."""
+    text = str(text or "")
+    if len(text) * 2 <= width and "\n" not in text:
+        return 1  # the common case, decided without encoding
+    lines = 0
+    for line in text.split("\n"):
+        units = len(line.encode("gbk", "replace"))  # GBK: two bytes a Chinese character, one a Latin one
+        lines += max(1, -(-units // max(1, int(width))))
+    return lines
 
 
 def docx_bytes(document):

@@ -300,7 +300,7 @@ def test_the_receipt_shows_the_reference_files_and_offers_the_prefilled_annex4(c
     link = soup(receipt).find("a", href=lambda h: h and h.endswith("annex4.docx"))
     document = docx.Document(io.BytesIO(client.get(link["href"]).content))
     cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
-    paragraphs = " ".join(p.text for p in document.paragraphs)
+    paragraphs = " ".join(p.text for p in document.sections[0].header.paragraphs + document.paragraphs)
     assert "平江县第一中学" in cells and "基于智慧课堂的教学模式探索——以数学学科为例" in cells
     assert "13812345678" in cells and "一、目标" in cells
     assert application.reference in paragraphs

@@ -179,7 +179,7 @@ def test_formula_in_a_school_or_project_is_text(call, make_application):
 
 def docx_text(data):
     document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
+    parts = [p.text for p in document.sections[0].header.paragraphs] + [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
