@@ -38,7 +38,8 @@ def transfer_config():
 
 
 def s3_options(env):
-    """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS)."""
+    """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS). ``env`` reads a
+    setting: ``env(name, default=…)`` (django-environ's Env in settings, a plain function in tests)."""
     return {
         "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
         "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),

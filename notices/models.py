@@ -13,7 +13,6 @@ Copying the NoticePage with its children makes next year's call: quotas and cate
 their pages, so they are copied with them.
 """
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
@@ -49,15 +48,10 @@ class NoticeIndexPage(Page):
         return NoticePage.objects.child_of(self).live().public().order_by("-date", "-pk")
 
     def get_context(self, request, *args, **kwargs):
+        from portal.views import paginate
+
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.notices(), self.page_size)
-        try:
-            notices = paginator.page(request.GET.get("page", 1))
-        except PageNotAnInteger:
-            notices = paginator.page(1)
-        except EmptyPage:
-            notices = paginator.page(paginator.num_pages)
-        context["notices"] = notices
+        context["notices"] = paginate(request, self.notices(), self.page_size)
         return context
 
 

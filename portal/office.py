@@ -23,14 +23,19 @@ LATIN_FONT = "Times New Roman"
 # ---------------------------------------------------------------- docx
 
 
-def set_run_font(run, east_asian=CJK_FONT, size=None, bold=None):
-    run.font.name = LATIN_FONT
-    rpr = run._element.get_or_add_rPr()
+def _east_asian_font(rpr, font):
+    """Set the East Asian font slot of a run's (or style's) properties; returns the rFonts element."""
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
-    rfonts.set(qn("w:eastAsia"), east_asian)
+    rfonts.set(qn("w:eastAsia"), font)
+    return rfonts
+
+
+def set_run_font(run, east_asian=CJK_FONT, size=None, bold=None):
+    run.font.name = LATIN_FONT
+    rfonts = _east_asian_font(run._element.get_or_add_rPr(), east_asian)
     # Shared punctuation (“ ” ：…) is drawn from the East Asian font, as in a Chinese document.
     rfonts.set(qn("w:hint"), "eastAsia")
     if size:
@@ -51,11 +56,7 @@ def new_document():
     normal.font.name = LATIN_FONT
     normal.font.size = Pt(12)
     rpr = normal.element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    rfonts.set(qn("w:eastAsia"), CJK_FONT)
+    _east_asian_font(rpr, CJK_FONT)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")

@@ -1,4 +1,4 @@
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from wagtail.models import Page
@@ -9,14 +9,12 @@ MAX_QUERY_LENGTH = 100
 def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
-    paginator = Paginator(results, 10)
-    try:
-        page = paginator.page(request.GET.get("page", 1))
-    except PageNotAnInteger:
-        page = paginator.page(1)
-    except EmptyPage:
-        page = paginator.page(paginator.num_pages)
-    return TemplateResponse(request, "search.html", {"query": query, "results": page})
+    return TemplateResponse(request, "search.html", {"query": query, "results": paginate(request, results, 10)})
+
+
+def paginate(request, items, per_page, param="page"):
+    """The requested page of ``items``; the first for a bad number, the last for one past the end."""
+    return Paginator(items, per_page).get_page(request.GET.get(param))
 
 
 def page_not_found(request, exception=None):

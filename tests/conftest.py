@@ -72,28 +72,21 @@ def s3_bucket(s3_server, settings):
     """Point STORAGES["applications"] at a fresh private bucket on the moto server."""
     import uuid
 
-    from applications.storage import transfer_config
+    from applications.storage import s3_options
 
     bucket = f"applications-{uuid.uuid4().hex[:12]}"
     s3_server["client"].create_bucket(Bucket=bucket)
+    values = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": s3_server["endpoint"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }
+    options = s3_options(lambda name, default=None: values.get(name, default))
     settings.STORAGES = {
         **settings.STORAGES,
-        "applications": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": s3_server["endpoint"],
-                "access_key": "testing",
-                "secret_key": "testing",
-                "region_name": "us-east-1",
-                "default_acl": "private",
-                "file_overwrite": False,
-                "querystring_auth": True,
-                "querystring_expire": 300,
-                "signature_version": "s3v4",
-                "transfer_config": transfer_config(),
-            },
-        },
+        "applications": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
     return {**s3_server, "bucket": bucket}
 

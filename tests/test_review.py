@@ -49,6 +49,13 @@ def make_application(call=None, unit="平江县", status=Status.SUBMITTED, **fie
     )
 
 
+def stored_file(application, data=b"%PDF-1.4 plan"):
+    key = application_storage().save("t/plan.pdf", io.BytesIO(data))
+    return ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
+                                          original_name="方案.pdf", key=key, size=len(data), sha256="0" * 64,
+                                          content_type="application/pdf")
+
+
 def login(username, **role):
     create_reviewer(username, PASSWORD, **role)
     client = Client()
@@ -97,10 +104,7 @@ def test_every_url_answers_404_or_403_for_another_units_application(pingjiang, t
     settings.STORAGES = {**settings.STORAGES, "applications": {
         "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     other = make_application(unit="岳阳县")
-    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 secret"))
-    stored = ApplicationFile.objects.create(application=other, field_name="work_plan", field_label="工作方案",
-                                            original_name="方案.pdf", key=key, size=15, sha256="0" * 64,
-                                            content_type="application/pdf")
+    stored = stored_file(other, b"%PDF-1.4 secret")
     yueyang_unit = Unit.objects.get(name="岳阳县")
     for url in (f"/admin/applications/{other.pk}/", f"/admin/applications/{other.pk}/files/{stored.pk}/",
                 f"/admin/applications/{other.pk}/annex4.docx"):
@@ -238,10 +242,7 @@ def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, sett
     settings.STORAGES = {**settings.STORAGES, "applications": {
         "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     application = make_application()
-    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 plan"))
-    stored = ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
-                                            original_name="方案.pdf", key=key, size=13, sha256="0" * 64,
-                                            content_type="application/pdf")
+    stored = stored_file(application)
     response = pingjiang.get(f"/admin/applications/{application.pk}/files/{stored.pk}/")
     assert b"".join(response.streaming_content) == b"%PDF-1.4 plan"
     assert "attachment" in response["Content-Disposition"]
@@ -252,10 +253,7 @@ def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, sett
 
 def test_a_file_on_s3_is_a_signed_url_valid_five_minutes(pingjiang, s3_bucket):
     application = make_application()
-    key = application_storage().save("t/plan.pdf", io.BytesIO(b"%PDF-1.4 plan"))
-    stored = ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
-                                            original_name="方案.pdf", key=key, size=13, sha256="0" * 64,
-                                            content_type="application/pdf")
+    stored = stored_file(application)
     response = pingjiang.get(f"/admin/applications/{application.pk}/files/{stored.pk}/")
     assert response.status_code == 302
     assert "X-Amz-Expires=300" in response["Location"] and "X-Amz-Signature=" in response["Location"]
