@@ -11,6 +11,7 @@ ACTION_LABELS = {
     "decline": "不予立项",
     "download": "下载文件",
     "export": "导出",
+    "purge": "保存期满删除",
 }
 
 

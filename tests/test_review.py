@@ -334,3 +334,22 @@ def test_hand_edited_export_urls_are_404_not_500(city):
         assert city.get(url).status_code == 404, url
     for query in ("status=bogus", "unit=abc", "ordering=nonsense", "p=99999", "call=abc", "is_furong=maybe"):
         assert city.get("/admin/applications/?" + query).status_code == 200, query
+
+
+def test_applications_are_deleted_with_their_files_when_the_retention_period_ends(tmp_path, settings):
+    from django.core.management import call_command
+
+    from notices.models import NoticePage
+
+    settings.STORAGES = {**settings.STORAGES, "applications": {
+        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    old = make_application(call=NoticePage.objects.get(slug="2019-pilot-projects"))
+    current = make_application()
+    old_file, current_file = stored_file(old), stored_file(current)
+    call_command("purge_applications", "--dry-run", stdout=io.StringIO())
+    assert Application.objects.filter(pk=old.pk).exists()
+    call_command("purge_applications", stdout=io.StringIO())  # 2019's deadline is more than three years ago
+    assert not Application.objects.filter(pk=old.pk).exists()
+    assert not (tmp_path / old_file.key).exists()
+    assert Application.objects.filter(pk=current.pk).exists() and (tmp_path / current_file.key).exists()
+    assert AuditEntry.objects.filter(action="purge").exists()

@@ -149,6 +149,7 @@ PORTAL_UPLOAD_MAX_FILE_MB = env.int("PORTAL_UPLOAD_MAX_FILE_MB", default=20)
 PORTAL_UPLOAD_MAX_TOTAL_MB = env.int("PORTAL_UPLOAD_MAX_TOTAL_MB", default=100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload goes to a temporary file, never to memory
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+PORTAL_RETENTION_YEARS = env.int("PORTAL_RETENTION_YEARS", default=3)  # see manage.py purge_applications
 PORTAL_SUBMIT_RATE = env("PORTAL_SUBMIT_RATE", default="10/h")  # complete applications per client address
 PORTAL_POST_RATE = env("PORTAL_POST_RATE", default="120/h")  # any form POSTs per client address (floods)
 PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="20/h")  # failed status look-ups per client address
