@@ -128,10 +128,6 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
     """Streams each file to a temporary file, hashing as it goes, and stops reading once a file or the whole
     request is over its limit. The reason is left on ``request.upload_error`` for the view to show."""
 
-    # Four times Django's 64 KB: fewer Python calls per upload, still below the allocator's mmap threshold
-    # that `make serve` sets (a larger buffer would be mapped and unmapped on every read).
-    chunk_size = 256 * 1024
-
     def __init__(self, request=None):
         super().__init__(request)
         self.total = 0
