@@ -353,3 +353,12 @@ def test_applications_are_deleted_with_their_files_when_the_retention_period_end
     assert not (tmp_path / old_file.key).exists()
     assert Application.objects.filter(pk=current.pk).exists() and (tmp_path / current_file.key).exists()
     assert AuditEntry.objects.filter(action="purge").exists()
+
+
+def test_editors_edit_and_publish_the_calls_content(editor):
+    from notices.models import NoticePage
+
+    notice = NoticePage.objects.get(slug="2019-pilot-projects")
+    assert editor.get(f"/admin/pages/{notice.pk}/edit/").status_code == 200
+    assert editor.get("/admin/snippets/notices/unit/").status_code == 200
+    assert editor.get("/admin/documents/").status_code == 200
