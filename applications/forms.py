@@ -244,8 +244,6 @@ class ApplicationFormPageAdminForm(WagtailAdminFormPageForm):
             for form in formset.forms
             if form.is_valid() and not (formset.can_delete and formset._should_delete_form(form))
         ]
-        for field in fields:
-            field.role = field.role or ""
         problems = roles.missing_roles(fields)
         if problems and "action-publish" in self.data:
             raise ValidationError("表单缺少核心字段，不能发布：" + "；".join(problems) + "。")
