@@ -11,9 +11,12 @@ _INVISIBLE = re.compile(
 )
 
 
+_ANYTHING_TO_CLEAN = re.compile(f"[\r\x0b\x0c\u2028\u2029{_INVISIBLE.pattern[1:-1]}]")
+
+
 def clean_text(value):
     """Drop control and invisible formatting characters (a bell, a NUL, a right-to-left override, a zero-width
     space), keeping tabs and line breaks; Word's manual line break (\\x0b) and \\r\\n become \\n."""
-    if not value:
-        return value
+    if not value or not _ANYTHING_TO_CLEAN.search(value):
+        return value  # the common case: one scan, no copy
     return _INVISIBLE.sub("", _LINE_BREAKS.sub("\n", value))
