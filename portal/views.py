@@ -17,6 +17,14 @@ def paginate(request, items, per_page, param="page"):
     return Paginator(items, per_page).get_page(request.GET.get(param))
 
 
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

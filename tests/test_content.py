@@ -213,3 +213,24 @@ def test_styles_are_local_and_include_print_and_small_screens(client):
     assert not page.find("script", src=re.compile("^https?://"))
     css = (Path(__file__).parent.parent / "static/css/portal.css").read_text()
     assert "@media (max-width: 600px)" in css and ":focus-visible" in css
+
+
+def test_a_missing_csrf_cookie_gets_a_chinese_explanation(call):
+    from django.test import Client
+
+    from applications.models import ApplicationFormPage
+
+    page = ApplicationFormPage.objects.get(slug="apply")
+    response = Client(enforce_csrf_checks=True).post(page.url, {"school": "x"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode() and "DEBUG" not in response.content.decode()
+
+
+def test_production_never_prints_emails_to_the_log():
+    import subprocess
+    import sys
+
+    script = "import django; django.setup(); from django.conf import settings; print(settings.EMAIL_BACKEND)"
+    env = {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": "x", "PATH": "/usr/bin:/bin"}
+    backend = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert backend.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"

@@ -8,3 +8,6 @@ CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 PORTAL_LOAD_DEMO = False
+
+# Notifications go out by SMTP; never to the console (that is, the server log) in production.
+vars().update(env.email("EMAIL_URL", default="smtp://localhost:25"))
