@@ -8,7 +8,6 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 
 from applications.groups import create_reviewer, ensure_groups
 from applications.models import Application, ApplicationFile, ApplicationFormPage, AuditEntry
@@ -25,7 +24,6 @@ PASSWORD = "Review-pass-2019"
 @pytest.fixture(autouse=True)
 def demo_call(db):
     """Review happens while the call is open: the demo call's district deadline is 40 days away."""
-    from notices.models import NoticePage
 
     from .factories import demo_form_page
 

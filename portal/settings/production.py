@@ -1,4 +1,5 @@
 from .base import *  # noqa: F401,F403
+from .base import env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production

@@ -1,14 +1,12 @@
 from .base import *  # noqa: F401,F403
+from .base import VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {
-    **STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "test-media")
+# Tests submit many forms from one address; the throttling tests set their own rates.
 PORTAL_SUBMIT_RATE = "1000/h"
 PORTAL_STATUS_RATE = "1000/h"
 PORTAL_POST_RATE = "1000/h"
