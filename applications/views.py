@@ -4,14 +4,14 @@ A school reaches its own application only through this browser session: submitti
 the status look-up with the reference number and the leader's mobile number. No URL works without that.
 """
 
-from django.conf import settings
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse
-from django.utils.http import content_disposition_header
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage, is_ratelimited
 

@@ -1,8 +1,7 @@
 from django.urls import include, path, reverse
 from django.utils import timezone
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem, SubmenuMenuItem
-from wagtail.admin.menu import Menu
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 
 from . import admin_views, permissions

@@ -168,7 +168,7 @@ def topic_guide_document(page):
 
 
 def outline_document(page):
-    from .templatetags.notice_tags import numbered_items, cn_numeral
+    from .templatetags.notice_tags import cn_numeral, numbered_items
 
     document = office.new_document()
     _docx_heading(document, page)

@@ -31,8 +31,7 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors or database: the 500 page must render even when they are what failed.
-    from django.template import loader
-
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -16,7 +16,6 @@ from applications.models import Application, ApplicationFormPage, AuditEntry
 from applications.workflow import Status, TransitionError, perform
 from notices.models import NoticePage, Unit
 
-
 pytestmark = pytest.mark.django_db
 
 

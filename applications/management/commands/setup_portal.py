@@ -5,9 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from applications.groups import create_reviewer, ensure_groups
-
 from portal.settings.base import env
-
 
 DEMO_ACCOUNTS = [
     ("city", "市局评审", {"city": True}),
