@@ -1,11 +1,13 @@
 import secrets
 
+import environ
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from applications.groups import create_reviewer, ensure_groups
-from portal.settings.base import env
+
+env = environ.Env()
 
 DEMO_ACCOUNTS = [
     ("city", "市局评审", {"city": True}),
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         User = get_user_model()
         username = env("PORTAL_ADMIN_USERNAME", default="admin")
         password = env("PORTAL_ADMIN_PASSWORD", default="")
+        given = bool(password)
         password_file = settings.VAR_DIR / "admin-password.txt"
         if User.objects.filter(username=username).exists():
             hint = f"（初始密码见 {password_file}）" if password_file.exists() and not password else ""
@@ -63,4 +66,5 @@ class Command(BaseCommand):
             password_file.write_text(f"{username}\n{password}\n", encoding="utf-8")
             password_file.chmod(0o600)
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(f"管理员账号：{username}  密码：{password}"))
+        shown = "（取自 PORTAL_ADMIN_PASSWORD）" if given else password
+        self.stdout.write(self.style.SUCCESS(f"管理员账号：{username}  密码：{shown}"))
