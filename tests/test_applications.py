@@ -465,3 +465,27 @@ def test_an_editor_creates_a_form_page_with_the_annex4_fields_already_there(admi
     assert page.live
     names = {f.role: f.clean_name for f in page.form_fields.all()}
     assert names["school"] == "school" and names["leader_phone"] == "leader_phone" and len(names) == 13
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_files_without_an_application_are_swept(client, page, where, request):
+    import io as _io
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    request.getfixturevalue("private_folder" if where == "local" else "s3_bucket")
+    submit(client, page)
+    kept = set(ApplicationFile.objects.values_list("key", flat=True))
+    orphan = storages["applications"].save("9/2026-ORPH-ANED/x.pdf", _io.BytesIO(b"%PDF-1.4 left behind"))
+    call_command("sweep_orphans", "--hours", "1", stdout=_io.StringIO())
+    assert storages["applications"].exists(orphan)  # too recent: may belong to a submission in progress
+    if where == "local":
+        old = time.time() - 7200
+        os.utime(storages["applications"].path(orphan), (old, old))
+        call_command("sweep_orphans", "--hours", "1", stdout=_io.StringIO())
+    else:
+        call_command("sweep_orphans", "--hours", "0", stdout=_io.StringIO())
+    assert not storages["applications"].exists(orphan)
+    assert all(storages["applications"].exists(key) for key in kept)

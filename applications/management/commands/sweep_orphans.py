@@ -1,0 +1,38 @@
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from applications.models import ApplicationFile
+from applications.storage import application_storage
+
+
+def stored_keys(storage, path=""):
+    """Every object key under ``path`` in the private storage (folders walked recursively)."""
+    folders, files = storage.listdir(path)
+    for name in files:
+        yield f"{path}/{name}" if path else name
+    for folder in folders:
+        yield from stored_keys(storage, f"{path}/{folder}" if path else folder)
+
+
+class Command(BaseCommand):
+    help = "删除私有存储中没有对应申报记录的文件（如保存过程中断留下的文件）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--hours", type=int, default=24, help="只删除早于这么多小时的文件（正在提交的不动）")
+        parser.add_argument("--dry-run", action="store_true", help="只列出，不删除")
+
+    def handle(self, *args, hours, dry_run, **options):
+        storage = application_storage()
+        cutoff = timezone.now() - datetime.timedelta(hours=hours)
+        known = set(ApplicationFile.objects.values_list("key", flat=True))
+        removed = 0
+        for key in stored_keys(storage):
+            if key in known or storage.get_modified_time(key) > cutoff:
+                continue
+            if not dry_run:
+                storage.delete(key)
+            removed += 1
+            self.stdout.write(("将删除：" if dry_run else "已删除：") + key)
+        self.stdout.write(self.style.SUCCESS(f"无主文件 {removed} 个{'（未删除）' if dry_run else '已删除'}。"))
