@@ -289,7 +289,7 @@ def dashboard_rows(user, call):
 
     applications = permissions.scoped_applications(user).filter(call=call)
     units = permissions.reviewer_unit_ids(user)
-    allocations = QuotaAllocation.objects.filter(page__in=workflow._quota_pages(call)).select_related("unit")
+    allocations = QuotaAllocation.objects.filter(page__in=workflow.quota_pages(call)).select_related("unit")
     if units is not None:
         allocations = allocations.filter(unit_id__in=units)
     per_unit = {

@@ -27,6 +27,3 @@ def record(user, action, *, application=None, call=None, from_status="", to_stat
         detail=detail[:500],
     )
 
-
-def label(action):
-    return ACTION_LABELS.get(action, action)

@@ -206,10 +206,6 @@ class Application(models.Model):
         entry = self.audit_entries.filter(action="return").order_by("-created_at", "-pk").first()
         return entry.opinion if entry else ""
 
-    @property
-    def has_stamped_scan(self):
-        return self.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()
-
     def annex4_values(self):
         """Values for the pre-filled 附件4."""
         return {

@@ -83,11 +83,12 @@ def actor_stage(transition, application):
 def quota(call, unit):
     from notices.models import QuotaAllocation
 
-    allocation = QuotaAllocation.objects.filter(page__in=_quota_pages(call), unit=unit).first()
+    allocation = QuotaAllocation.objects.filter(page__in=quota_pages(call), unit=unit).first()
     return allocation.quota if allocation else 0
 
 
-def _quota_pages(call):
+def quota_pages(call):
+    """The call's quota table page(s) (附件1), where each unit's quota in this call is kept."""
     from notices.models import QuotaTablePage
 
     return QuotaTablePage.objects.child_of(call)
@@ -174,7 +175,7 @@ def _check_quota(application):
     # Lock the unit's quota row: concurrent transitions for the same unit queue here.
     allocation = (
         QuotaAllocation.objects.select_for_update()
-        .filter(page__in=_quota_pages(application.call), unit=application.unit)
+        .filter(page__in=quota_pages(application.call), unit=application.unit)
         .first()
     )
     limit = allocation.quota if allocation else 0

@@ -129,10 +129,6 @@ class NoticePage(Page):
     def topic_guide(self):
         return TopicGuidePage.objects.child_of(self).live().first()
 
-    @property
-    def is_call(self):
-        return self.deadline is not None
-
     def deadline_passed(self, now=None):
         return self.deadline is not None and (now or timezone.now()) > self.deadline
 
