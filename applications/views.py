@@ -59,6 +59,21 @@ def _limit_reached(request, group, rate):
     return usage is not None and usage["count"] >= usage["limit"]
 
 
+STORAGE_FAILURE = "文件保存失败，本次提交没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。"
+
+
+def _save_or_explain(form, save):
+    """Run ``save``; if storage or the database fails, nothing was kept: say so on the form and return None."""
+    try:
+        return save()
+    except StorageFailure:
+        form.add_error(None, STORAGE_FAILURE)
+    except DatabaseError:
+        logger.exception("Submission not saved: database error")
+        form.add_error(None, BUSY_MESSAGE)
+    return None
+
+
 def serve_application_form(page, request):
     from notices.templatetags.notice_tags import cn_datetime
 
@@ -98,18 +113,11 @@ def serve_application_form(page, request):
             form.add_error(None, "提交过于频繁，请稍后再试。")
             status = 429
         elif form.is_valid():
-            try:
-                application, _ = create_application(page, form)
-            except StorageFailure:
-                form.add_error(None, "文件保存失败，本次申报没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。")
-                status = 503
-            except DatabaseError:
-                logger.exception("Application not saved: database error")
-                form.add_error(None, BUSY_MESSAGE)
-                status = 503
-            else:
-                grant(request, application)
-                return redirect("applications:receipt", reference=application.reference)
+            saved = _save_or_explain(form, lambda: create_application(page, form)[0])
+            if saved is not None:
+                grant(request, saved)
+                return redirect("applications:receipt", reference=saved.reference)
+            status = 503
         context["files_need_reselecting"] = bool(request.FILES) or status == 413
     else:
         form = page.get_form(page=page, user=request.user) if state == "open" else None
@@ -192,17 +200,9 @@ def status_page(request, reference):
             upload_error = request.upload_error
             status = 413
         elif form.is_valid():
-            try:
-                replace_scan(application, form.cleaned_data["scan"])
-            except StorageFailure:
-                form.add_error(None, "文件保存失败，请重新选择文件后再次上传。")
-                status = 503
-            except DatabaseError:
-                logger.exception("Stamped scan not saved: database error")
-                form.add_error(None, BUSY_MESSAGE)
-                status = 503
-            else:
+            if _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]) or application):
                 return redirect("applications:status", reference=application.reference)
+            status = 503
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
     context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page}
     if status == 413:
