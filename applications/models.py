@@ -42,7 +42,6 @@ class ApplicationFormPage(AbstractEmailForm):
     subpage_types = []
     base_form_class = ApplicationFormPageAdminForm
     form_builder = ApplicationFormBuilder
-    is_application_form = True
 
     content_panels = AbstractEmailForm.content_panels + [
         FieldPanel("intro"),

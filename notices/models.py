@@ -129,6 +129,12 @@ class NoticePage(Page):
     def topic_guide(self):
         return TopicGuidePage.objects.child_of(self).live().first()
 
+    def application_form(self):
+        """The call's live online form, if it has one."""
+        from applications.models import ApplicationFormPage
+
+        return ApplicationFormPage.objects.child_of(self).live().first()
+
     def deadline_passed(self, now=None):
         return self.deadline is not None and (now or timezone.now()) > self.deadline
 

@@ -489,3 +489,12 @@ def test_files_without_an_application_are_swept(client, page, where, request):
         call_command("sweep_orphans", "--hours", "0", stdout=_io.StringIO())
     assert not storages["applications"].exists(orphan)
     assert all(storages["applications"].exists(key) for key in kept)
+
+
+def test_the_home_page_leads_a_school_to_the_open_form_and_its_status(client, page):
+    home = soup(client.get("/")).select_one(".current-call")
+    links = {a.get_text(): a["href"] for a in home.find_all("a")}
+    assert links["在线申报"] == page.url
+    assert links["查询申报状态"] == "/status/"
+    notice = soup(client.get(page.call.url)).select_one(".apply-link a")
+    assert notice["href"] == page.url
