@@ -170,6 +170,7 @@ def test_illegal_transitions_are_refused(pingjiang, city):
         perform(user("pingjiang"), waiting.pk, "recommend", "同意")
     page = soup(pingjiang.get(f"/admin/applications/{waiting.pk}/"))
     assert not page.select("form.review-action")
+    assert "学校尚未上传盖章的申请表" in page.get_text()
 
 
 def test_a_return_shows_its_reason_and_the_school_can_upload_again(pingjiang):
