@@ -234,3 +234,16 @@ def test_production_never_prints_emails_to_the_log():
     env = {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": "x", "PATH": "/usr/bin:/bin"}
     backend = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert backend.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_copying_a_call_makes_next_years_call_with_its_quotas_categories_and_form(call):
+    from applications.models import ApplicationFormPage
+
+    new = call.copy(
+        recursive=True, to=call.get_parent(), update_attrs={"slug": "2020-pilot", "title": "2020年通知"}, keep_live=False
+    )
+    assert QuotaTablePage.objects.child_of(new).get().total() == 20
+    assert TopicGuidePage.objects.child_of(new).get().categories.count() == 4
+    form = ApplicationFormPage.objects.child_of(new).get()
+    assert form.form_fields.count() == 13 and form.configuration_problems() == []
+    assert QuotaTablePage.objects.child_of(call).get().quotas.count() == 13  # the original keeps its own
