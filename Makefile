@@ -7,9 +7,10 @@ export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
 .PHONY: run test install install-dev migrate seed serve clean
 
-# glibc keeps freed large buffers (upload parts) in its arenas unless told otherwise; these keep a worker's
-# memory flat under large uploads. bench/upload.py runs its server with the same values.
-ALLOCATOR_ENV := MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_ARENA_MAX=2
+# glibc allocator settings for the server: upload pieces (1 MB) come from the heap and are reused, larger
+# buffers (8 MB bucket parts) are returned to the system at once, two arenas at most. Memory stays flat under
+# large uploads without paying for fresh pages on every piece. bench/upload.py runs its server with the same.
+ALLOCATOR_ENV := MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_ARENA_MAX=2
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)

@@ -4,19 +4,33 @@ Files are addressed by generated keys (never the user's file name). The local de
 on S3 the only URLs are short-lived signed ones, handed out by the permission-checked download view.
 """
 
+import re
 import uuid
 
 from django.core.files.storage import FileSystemStorage, storages
+from django.utils import timezone
 
 ALIAS = "applications"
+SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
 
 
 def application_storage():
     return storages[ALIAS]
 
 
-def new_key(prefix, extension):
-    return f"{prefix}/{uuid.uuid4().hex}.{extension}"
+def new_key(extension):
+    """A key for a new file: the day it came (so that old objects can be listed by prefix) and a random name.
+    Keys do not name the application: a file is stored while it is received, before the application exists
+    (see streaming.py); ApplicationFile rows link the two."""
+    if not SAFE_EXTENSION.fullmatch(extension or ""):
+        extension = "bin"  # the extension comes from the user's file name, unchecked when streaming starts
+    return f"{timezone.localdate():%Y/%m/%d}/{uuid.uuid4().hex}.{extension}"
+
+
+def streams_while_receiving(storage):
+    """Whether files are sent to ``storage`` as they arrive. For a remote bucket, yes: storing overlaps
+    receiving. A local folder takes the finished temporary file by a rename, which costs nothing."""
+    return not isinstance(storage, FileSystemStorage)
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

@@ -27,15 +27,19 @@ class StorageFailure(Exception):
 BUSY_MESSAGE = "系统繁忙，本次提交没有被保存，请稍后再试。"
 
 
-def store_uploads(prefix, uploads):
-    """Write uploads to private storage under generated keys; returns the keys in order. If one fails, the
-    ones already written are removed and the error is raised: nothing is left half-stored.
-    (Sequential on purpose: parallel uploads were measured slower, each thread building its own S3 client.)"""
+def store_uploads(uploads):
+    """Put uploads in private storage under generated keys; returns the keys in order. A file already stored
+    while it was received (streaming.py) is claimed, the others are saved now. If one fails, the ones already
+    written are removed and the error is raised: nothing is left half-stored."""
     storage = application_storage()
     keys = []
     try:
         for uploaded in uploads:
-            keys.append(storage.save(new_key(prefix, extension_of(uploaded.name)), uploaded))
+            stream = getattr(uploaded, "stream", None)
+            key = stream.claim() if stream is not None else None
+            if key is None:
+                key = storage.save(new_key(extension_of(uploaded.name)), uploaded)
+            keys.append(key)
     except Exception:
         remove_stored(keys)
         raise
@@ -108,7 +112,7 @@ def create_application(page, form):
                 form_data=_jsonable(form_data),
             )
             pending = [(name, uploaded) for name, uploads in files.items() for uploaded in uploads]
-            stored_keys = store_uploads(f"{application.call_id}/{application.reference}", [u for _, u in pending])
+            stored_keys = store_uploads([u for _, u in pending])
             for (name, uploaded), key in zip(pending, stored_keys, strict=True):
                 record_file(application, uploaded, key, name, labels.get(name, name))
             audit.record(None, "submit", application=application, to_status=application.status)

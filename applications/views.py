@@ -218,7 +218,7 @@ def replace_scan(application, uploaded):
     old = list(application.files.filter(field_name=ApplicationFile.STAMPED_SCAN))
     try:
         with transaction.atomic():
-            stored_keys = store_uploads(f"{application.call_id}/{application.reference}", [uploaded])
+            stored_keys = store_uploads([uploaded])
             record_file(application, uploaded, stored_keys[0], ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件")
             ApplicationFile.objects.filter(pk__in=[f.pk for f in old]).delete()
             school_uploaded_scan(application)

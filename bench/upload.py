@@ -8,12 +8,14 @@ Prints figures only; nothing is asserted. For each size, a fresh process:
 
 - starts moto's standalone S3 server (in its own process, so it competes equally with both paths), creates
   a bucket, migrates a throwaway SQLite database and loads the content plus the open demo call;
-- starts the app under gunicorn (one sync worker, portal.settings.test, S3 storage pointed at moto);
+- starts the app under gunicorn (one sync worker, portal.settings.test, S3 storage pointed at moto), with the
+  allocator settings of `make serve`;
 - writes three N MB PDFs to disk, then posts the application form (work_plan + 2 evidence files) over real
   HTTP, streaming a multipart body from a file on disk, so the client never holds a file in memory;
 - measures the worker process: VmHWM/VmRSS from /proc before and after the POST (the honest peak-memory
   figure), and, in a second identical POST, the tracemalloc peak inside the worker during that request;
-- checks that the three objects landed in the bucket with the right sizes and hashes;
+- checks that the three objects landed in the bucket with the right sizes and hashes, and nothing else;
+- records the CPU seconds of the client, the worker and moto for each path (2 cores are shared by all);
 - uploads the same three files directly with boto3 ``upload_fileobj`` as the baseline.
 """
 
@@ -40,10 +42,10 @@ BUCKET = "bench-applications"
 DEFAULT_SIZES = (20, 60)
 WARMUP_MB = 1
 TARGET_RATIO = 1.5
-ROUNDS = 2  # timed rounds per size (direct + view each); the best of each is reported
+ROUNDS = 5  # default timed rounds per size (direct + view each); the best of each is reported
 TARGET_GROWTH_MB = 64
 # The production server's allocator settings (Makefile: ALLOCATOR_ENV, used by `make serve`).
-SERVER_ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_ARENA_MAX": "2"}
+SERVER_ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "4194304", "MALLOC_ARENA_MAX": "2"}
 
 FIELDS = {
     "unit": "平江县",
@@ -99,6 +101,11 @@ def pre_request(worker, req):
     if trace:
         tracemalloc.start()
         tracemalloc.reset_peak()
+    if any(name == "X-BENCH-PROFILE" for name, _ in req.headers):
+        import cProfile
+
+        _state["profile"] = cProfile.Profile()
+        _state["profile"].enable()
 
 
 def post_request(worker, req, environ, resp):
@@ -109,6 +116,11 @@ def post_request(worker, req, environ, resp):
         "maxrss_kb_before": _state.get("maxrss0"),
         "maxrss_kb_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
+    if _state.get("profile"):
+        import pstats
+
+        _state["profile"].disable()
+        pstats.Stats(_state["profile"]).dump_stats(_out + ".prof")
     if _state.get("trace") and tracemalloc.is_tracing():
         current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -241,6 +253,24 @@ def form_tokens(html):
     return csrf.group(1), token.group(1)
 
 
+def cpu_seconds(pid=None):
+    """User + system CPU time of a process (this one if None), from /proc."""
+    if pid is None:
+        usage = os.times()
+        return usage.user + usage.system
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(pids):
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def cpu_spent(before, after):
+    return {name: after[name] - before[name] for name in before}
+
+
 def proc_status(pid):
     values = {}
     with open(f"/proc/{pid}/status") as f:
@@ -274,7 +304,7 @@ class HookLog:
 # --- one measurement ----------------------------------------------------------------------------------------
 
 
-def measure(size_mb):
+def measure(size_mb, rounds=ROUNDS):
     tmp = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     moto = gunicorn = None
     moto_log = gunicorn_log = None
@@ -363,6 +393,9 @@ def measure(size_mb):
         worker_pid = hooks.wait(lambda r: r["event"] == "ready", 90, "the gunicorn worker")["pid"]
 
         browser = Browser("127.0.0.1", app_port)
+        # CPU seconds per process, to see where each path's work goes (2 cores are shared by all three).
+        cpu_pids = {"client": None, "worker": worker_pid, "moto": moto.pid}
+        direct_cpu = []
 
         def submit(files, extra_headers=None):
             status, _, page = browser.get(PAGE)
@@ -378,6 +411,7 @@ def measure(size_mb):
             body_bytes = write_body(body, fields, parts, boundary)
             requests_before = len([r for r in hooks.records() if r["event"] == "request"])
             before = proc_status(worker_pid)
+            cpu_before = cpu_snapshot(cpu_pids)
             status, headers, data, elapsed = browser.post_file(
                 PAGE, body, f"multipart/form-data; boundary={boundary}", extra_headers
             )
@@ -387,6 +421,7 @@ def measure(size_mb):
                 30, "the POST's hook record",
             )
             after = proc_status(worker_pid)
+            cpu = cpu_spent(cpu_before, cpu_snapshot(cpu_pids))
             body.unlink()
             location = headers.get("Location", "")
             match = re.search(r"/apply/receipt/([^/]+)/$", location)
@@ -399,7 +434,7 @@ def measure(size_mb):
                 raise RuntimeError(f"receipt {location} -> {status}")
             return {
                 "reference": reference, "elapsed": elapsed, "body_bytes": body_bytes, "hook": hook,
-                "before": before, "after": after,
+                "before": before, "after": after, "cpu": cpu,
             }
 
         def objects_for(reference):
@@ -418,8 +453,10 @@ def measure(size_mb):
 
             objects = objects_for(reference)
             rows = list(ApplicationFile.objects.filter(application__reference=reference))
+            in_bucket = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
             ok = (
                 len(objects) == 3
+                and in_bucket == set(objects)  # nothing else: no second copy, no leftover
                 and all(size == expected_size for size in objects.values())
                 and sorted(r.key for r in rows) == sorted(objects)
                 and all(r.size == expected_size for r in rows)
@@ -435,11 +472,13 @@ def measure(size_mb):
         verify(warm["reference"], WARMUP_MB * MB)
 
         def direct():
+            cpu_before = cpu_snapshot(cpu_pids)
             started = time.perf_counter()
             for i, path in enumerate(fixtures):
                 with open(path, "rb") as f:
                     s3.upload_fileobj(f, BUCKET, f"direct/{i}.pdf")
             elapsed = time.perf_counter() - started
+            direct_cpu.append(cpu_spent(cpu_before, cpu_snapshot(cpu_pids)))
             sizes = [s3.head_object(Bucket=BUCKET, Key=f"direct/{i}.pdf")["ContentLength"] for i in range(3)]
             for i in range(3):
                 s3.delete_object(Bucket=BUCKET, Key=f"direct/{i}.pdf")
@@ -448,7 +487,7 @@ def measure(size_mb):
         # Timed rounds, interleaved: the baseline (the same three files straight to the bucket with boto3,
         # opened from disk), then the submission through the app. Timings are noisy (moto shares 2 cores).
         direct_times, view_runs, ok, direct_ok = [], [], True, True
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             elapsed, sizes_ok = direct()
             direct_times.append(elapsed)
             direct_ok = direct_ok and sizes_ok
@@ -463,6 +502,11 @@ def measure(size_mb):
         # The same again with tracemalloc on in the worker for that request only (slower; not timed).
         traced = submit(fixtures, {"X-Bench-Trace": "1"})
         traced_ok, _, _ = verify(traced["reference"], size_mb * MB, list(hashes.values()))
+
+        if os.environ.get("BENCH_PROFILE"):  # a path: one more POST under cProfile, stats written there
+            profiled = submit(fixtures, {"X-Bench-Profile": "1"})
+            verify(profiled["reference"], size_mb * MB)
+            shutil.copy(str(hooks.path) + ".prof", os.environ["BENCH_PROFILE"])
 
         leftovers = len(list((tmp / "uploads").iterdir()))
         hook = best["hook"]
@@ -494,6 +538,9 @@ def measure(size_mb):
             "trace_retained_mb": traced["hook"].get("trace_current", 0) / MB,
             "traced_view_s": traced["elapsed"],
             "temp_files_left": leftovers,
+            "view_cpu": best["cpu"],
+            "direct_cpu": direct_cpu[direct_times.index(direct_s)],
+            "rounds": rounds,
         }
         print(json.dumps(result), flush=True)
         return result
@@ -528,14 +575,14 @@ def measure(size_mb):
 # --- the table ----------------------------------------------------------------------------------------------
 
 
-def main_table(sizes):
+def main_table(sizes, rounds=ROUNDS):
     started = time.perf_counter()
     results = []
     for size in sizes:
         log(f"measuring 3 x {size} MB in a fresh process ...")
         proc = subprocess.run(
-            [PYTHON, str(Path(__file__).resolve()), "--size", str(size)],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=300,
+            [PYTHON, str(Path(__file__).resolve()), "--size", str(size), "--rounds", str(rounds)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=900,
         )
         if proc.returncode != 0:
             print(f"size {size} MB: measurement failed (exit {proc.returncode}); see stderr above")
@@ -566,10 +613,11 @@ def main_table(sizes):
             f"{r['trace_peak_mb']:>8.1f} {r['rss_after_mb']:>8.1f} {objects:>8} {r['temp_files_left']:>4}"
         )
     print()
-    print(f"times are the best of {ROUNDS} interleaved rounds (samples below); memory spans all timed POSTs")
+    print(f"times are the best of {rounds} interleaved rounds (samples below); memory spans all timed POSTs")
     print("view    = client wall time of the POST (send body, server parses/validates/stores, 302 back)")
     print("server  = worker time for the request (gunicorn pre_request -> post_request hooks)")
-    print("in S3   = of which time inside S3Storage.save() (exists check + upload_fileobj), summed over 3 files")
+    print("in S3   = time inside S3Storage.save() (exists check + upload_fileobj), summed over the 3 files; the files")
+    print("          are stored while the request is read (applications/streaming.py), so this overlaps 'server'")
     print("direct  = boto3 upload_fileobj of the same 3 files from disk, sequentially")
     print("HWM+1st = growth of the worker's VmHWM (/proc/<pid>/status) across the first timed POST (after a 3 x 1 MB")
     print("          warm-up POST); HWM+all = the same from before the first to after the last timed POST")
@@ -582,6 +630,8 @@ def main_table(sizes):
             f"{r['warmup_hwm_growth_mb']:.1f} MB; tracemalloc retained after request {r['trace_retained_mb']:.1f} MB; "
             f"traced POST took {r['traced_view_s']:.2f}s; ru_maxrss (inside the worker) grew {r['maxrss_growth_mb']:.1f} MB"
         )
+        cpu = lambda d: ", ".join(f"{name} {seconds:.2f}" for name, seconds in d.items())  # noqa: E731
+        print(f"        CPU seconds, view: {cpu(r['view_cpu'])}; direct: {cpu(r['direct_cpu'])}")
         print(
             f"        view samples {', '.join(f'{t:.2f}' for t in r['view_samples'])}s; direct samples "
             f"{', '.join(f'{t:.2f}' for t in r['direct_samples'])}s"
@@ -593,7 +643,7 @@ def main_table(sizes):
         mem_ok = "meets" if r["first_hwm_growth_mb"] <= TARGET_GROWTH_MB else "MISSES"
         print(
             f"  {r['size_mb']:>3} MB: ratio {r['ratio']:.2f} {ratio_ok}; VmHWM growth over one POST "
-            f"{r['first_hwm_growth_mb']:.1f} MB {mem_ok} (over {ROUNDS} POSTs {r['hwm_growth_mb']:.1f} MB)"
+            f"{r['first_hwm_growth_mb']:.1f} MB {mem_ok} (over {rounds} POSTs {r['hwm_growth_mb']:.1f} MB)"
         )
     if len(results) >= 2:
         a, b = results[0], results[-1]
@@ -608,14 +658,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, help="run one measurement with files of SIZE MB; print JSON")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="sizes for the table")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds per size (best is reported)")
     parser.add_argument("--moto", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.moto:
         run_moto()
     elif args.size:
-        measure(args.size)
+        measure(args.size, args.rounds)
     else:
-        main_table(args.sizes)
+        main_table(args.sizes, args.rounds)
 
 
 if __name__ == "__main__":

@@ -76,19 +76,19 @@ def test_a_storage_failure_midway_leaves_no_application_and_no_object(client, pa
 
     lock = __import__("threading").Lock()
 
-    def fail_on_second(self, name, content):
+    def fail_from_second(self, name, content):  # the bucket goes away after the first file
         with lock:
             calls.append(name)
-            failing = len(calls) == 2
+            failing = len(calls) >= 2
         if failing:
             raise OSError("bucket unavailable")
         return original_save(self, name, content)
 
-    monkeypatch.setattr(type(storage), "_save", fail_on_second)
+    monkeypatch.setattr(type(storage), "_save", fail_from_second)
     response = submit(client, page)
     assert response.status_code == 503
     assert "文件保存失败" in " ".join(summary_errors(response))
-    assert len(calls) == 2
+    assert len(calls) >= 2  # the first file was stored, then storing failed
     assert Application.objects.count() == 0 and ApplicationFile.objects.count() == 0
     assert bucket_objects(s3_bucket) == {}
     # What the school typed is still in the form; it is told to reselect its files.
