@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -18,7 +20,10 @@ def paginate(request, items, per_page, param="page"):
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    reason = None
+    if isinstance(exception, TooManyFilesSent):
+        reason = f"一次提交的文件不能超过 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个，请合并或压缩后重新提交。"
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def permission_denied(request, exception=None):

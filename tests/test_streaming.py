@@ -2,6 +2,7 @@
 with exactly the application's files, whatever stops the request, and a failed stream costs nothing."""
 
 import hashlib
+import random
 import re
 import threading
 
@@ -14,7 +15,7 @@ from applications import streaming
 from applications.models import Application, ApplicationFile
 
 from .conftest import soup
-from .factories import demo_form_page, pdf_bytes, submit, upload, valid_data
+from .factories import demo_form_page, pdf_bytes, png_bytes, submit, upload, valid_data
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,25 @@ def test_the_pipe_hands_over_exact_sized_reads_whatever_the_pieces():
     reader.join(5)
     assert out[:2] == [b"aaab", b"bbbb"]
     assert b"".join(out) == b"".join(pieces) and out[3] == b""
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_pipe_never_loses_reorders_or_adds_a_byte(seed):
+    rng = random.Random(seed)
+    pieces = [rng.randbytes(rng.choice([0, 1, 7, 4096, 65536, 300_000])) for _ in range(rng.randint(0, 30))]
+    pipe, out = streaming.Pipe("x"), []
+
+    def read():
+        while chunk := pipe.read(rng.choice([1, 5, 8192, 100_000, 5 * MB])):
+            out.append(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for piece in pieces:
+        assert pipe.put(piece)
+    assert pipe.end()
+    reader.join(10)
+    assert b"".join(out) == b"".join(pieces)
 
 
 def test_giving_up_stops_a_waiting_reader_and_a_gone_reader_stops_the_writer(monkeypatch):
@@ -145,6 +165,14 @@ def test_a_file_over_the_limit_stops_its_stream_and_leaves_nothing(client, page,
     settings.PORTAL_UPLOAD_MAX_FILE_MB = 2
     response = submit(client, page, evidence=[upload("小.pdf", pdf_bytes()), upload("大.pdf", pdf_bytes(3 * MB))])
     assert "超过了单个文件" in " ".join(li.get_text() for li in soup(response).select(".error-summary li"))
+    assert bucket_keys(s3_bucket) == set() and Application.objects.count() == 0
+
+
+def test_too_many_file_parts_get_a_400_and_leave_nothing(client, page, s3_bucket, settings):
+    many = [upload(f"照片{i}.png", png_bytes()) for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+    response = submit(client, page, evidence=many)
+    assert response.status_code == 400
+    assert f"不能超过 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个" in soup(response).get_text()
     assert bucket_keys(s3_bucket) == set() and Application.objects.count() == 0
 
 

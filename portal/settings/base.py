@@ -115,6 +115,9 @@ STORAGES = {
 }
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# A form takes a work plan, some evidence and later a scan: far fewer files than this. Each file part costs the
+# server a temporary file and, on S3, a stream (applications/streaming.py); more parts get a 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://portal"),
