@@ -10,5 +10,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 PORTAL_LOAD_DEMO = False
 
+# Static files are served by WhiteNoise from STATIC_ROOT (filled by collectstatic, which `make serve` runs),
+# compressed and with hashed names so that browsers may cache them for ever.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}  # noqa: F405
+
+# A slow or absent mail server must not hold up a school's submission for long (the email is best effort).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # Notifications go out by SMTP; never to the console (that is, the server log) in production.
 vars().update(env.email("EMAIL_URL", default="smtp://localhost:25"))
