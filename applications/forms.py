@@ -78,7 +78,8 @@ class UploadField(forms.FileField):
         }
         super().__init__(**kwargs)
         self.widget.attrs["accept"] = ",".join(f".{e}" for e in rule.extensions)
-        self.help_text = "；".join(t for t in (str(self.help_text or ""), rule.describe()) if t)
+        editor_text = str(self.help_text or "").strip().rstrip("。；;，, ")
+        self.help_text = f"{editor_text}。{rule.describe()}" if editor_text else rule.describe()
 
     def clean(self, data, initial=None):
         uploaded = super().clean(data, initial)
@@ -218,7 +219,21 @@ class ApplicationBaseForm(BaseForm):
                 uploads.check_total(files)
             except ValidationError as error:
                 self.add_error(None, error)
+        self._refuse_duplicate(cleaned)
         return cleaned
+
+    def _refuse_duplicate(self, cleaned):
+        from .roles import Role
+        from .submission import DUPLICATE_MESSAGE, duplicate_of
+
+        page = getattr(self, "page", None)
+        if page is None:
+            return
+        names = page.role_field_names()
+        school, project = cleaned.get(names.get(Role.SCHOOL)), cleaned.get(names.get(Role.PROJECT))
+        token = cleaned.get("submission_token")
+        if school and project and token and duplicate_of(page, school, project, token):
+            self.add_error(names[Role.PROJECT], DUPLICATE_MESSAGE.format(school=school.strip(), project=project.strip()))
 
     def files_by_field(self):
         """{field name: [UploadedFile, …]} for the upload fields that received files."""

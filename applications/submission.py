@@ -14,6 +14,7 @@ from .references import new_reference
 from .roles import Role
 from .storage import application_storage, new_key
 from .uploads import extension_of
+from .workflow import Status
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,24 @@ class StorageFailure(Exception):
 
 
 BUSY_MESSAGE = "系统繁忙，本次提交没有被保存，请稍后再试。"
+
+
+DUPLICATE_MESSAGE = (
+    "“{school}”已经提交过试点项目“{project}”的申报，请勿重复提交。查看进度或上传盖章件，请使用“查询申报状态”；"
+    "如需修改已提交的内容，请联系县市区教育局退回后重新申报。"
+)
+
+
+def duplicate_of(page, school, project_name, token):
+    """The rule against applying twice: an application of the same school and project in this call that still
+    counts. A returned one does not (the school applies again), and one with the same submission token is not a
+    duplicate but this very form resent (create_application answers it with the application it made)."""
+    return (
+        Application.objects.filter(call=page.call, school__iexact=school.strip(), project_name__iexact=project_name.strip())
+        .exclude(status=Status.RETURNED)
+        .exclude(submission_token=token)
+        .first()
+    )
 
 
 def store_uploads(uploads):

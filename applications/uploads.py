@@ -77,7 +77,7 @@ class UploadRule:
     max_bytes: int
 
     def describe(self):
-        return f"支持 {'、'.join(e.upper() for e in self.extensions)} 格式，单个文件不超过 {filesizeformat(self.max_bytes)}"
+        return f"支持 {'、'.join(e.upper() for e in self.extensions)} 格式，单个文件不超过 {filesizeformat(self.max_bytes)}。"
 
     def validate(self, uploaded):
         """Raise a ValidationError in Chinese, naming the file, unless the upload is acceptable.

@@ -245,9 +245,9 @@ def test_submissions_are_throttled_per_client_address(client, page, local, setti
     settings.PORTAL_SUBMIT_RATE = "2/h"
     for _ in range(3):  # a school correcting its mistakes is not throttled
         assert submit(client, page, leader_phone="123").status_code == 200
-    assert submit(client, page).status_code == 302
-    assert submit(client, page).status_code == 302
-    response = submit(client, page)
+    assert submit(client, page, project="项目一").status_code == 302
+    assert submit(client, page, project="项目二").status_code == 302
+    response = submit(client, page, project="项目三")
     assert response.status_code == 429 and "过于频繁" in " ".join(summary_errors(response))
     assert Application.objects.count() == 2
 
@@ -262,6 +262,35 @@ def test_a_resent_form_makes_one_application(client, page, local):
     assert first["Location"] == second["Location"]
     assert Application.objects.count() == 1
     assert ApplicationFile.objects.count() == 3
+
+
+def test_file_help_reads_as_one_sentence_each(client, page, local):
+    shown = soup(client.get(page.url))
+    plan_help = shown.select_one("#id_work_plan_helptext").get_text(" ", strip=True)
+    assert plan_help.startswith("按附件5《工作方案（提纲）》撰写。支持 PDF、DOC、DOCX 格式")
+    assert "。；" not in shown.get_text() and plan_help.endswith("。")
+
+
+def test_going_back_and_submitting_again_does_not_make_a_second_application(client, page, local):
+    assert submit(client, page).status_code == 302
+    again = submit(client, page, project=" 基于智慧课堂的教学模式探索 ")  # Back: a fresh form, the same project
+    assert again.status_code == 200
+    message = field_errors(again)["project"]
+    assert "已经提交过试点项目“基于智慧课堂的教学模式探索”的申报，请勿重复提交" in message
+    assert message in " ".join(summary_errors(again))
+    assert soup(again).find("input", {"name": "school"})["value"] == "平江县第一中学"  # what was typed is kept
+    assert Application.objects.count() == 1
+    assert sorted(p.name for p in local.rglob("*") if p.is_file()) == sorted(
+        f.key.rsplit("/", 1)[1] for f in ApplicationFile.objects.all()
+    )
+
+
+def test_a_school_may_apply_with_another_project_and_again_after_a_return(client, page, local):
+    first = submit(client, page)
+    assert submit(client, page, project="另一个试点项目").status_code == 302
+    Application.objects.filter(reference=first["Location"].rstrip("/").rsplit("/", 1)[1]).update(status=Status.RETURNED)
+    assert submit(client, page).status_code == 302  # the returned one no longer counts
+    assert Application.objects.count() == 3
 
 
 def test_the_2019_form_is_closed_and_refuses_posts(client, local):
@@ -334,6 +363,7 @@ def test_status_lookup_needs_the_reference_and_the_leaders_mobile(page, local, c
     assert right.status_code == 302
     status = soup(school.get(right["Location"])).find("main").get_text()
     assert "待上传盖章件" in status
+    assert "基于智慧课堂的教学模式探索——以数学学科为例" in status  # the project as on the receipt and 附件4
     # The status page shows the status, not the people.
     for personal in ("张校长", "李老师", "13812345678", "13912345678"):
         assert personal not in status

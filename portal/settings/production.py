@@ -13,6 +13,8 @@ PORTAL_LOAD_DEMO = False
 # Static files are served by WhiteNoise from STATIC_ROOT (filled by collectstatic, which `make serve` runs),
 # compressed and with hashed names so that browsers may cache them for ever.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # A slow or absent mail server must not hold up a school's submission for long (the email is best effort).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
