@@ -21,6 +21,7 @@ Prints figures only; nothing is asserted. For each size, a fresh process:
 
 import argparse
 import hashlib
+import itertools
 import http.client
 import json
 import os
@@ -394,6 +395,7 @@ def measure(size_mb, rounds=ROUNDS):
         worker_pid = hooks.wait(lambda r: r["event"] == "ready", 90, "the gunicorn worker")["pid"]
 
         browser = Browser("127.0.0.1", app_port)
+        serial = itertools.count(1)
         # CPU seconds per process, to see where each path's work goes (2 cores are shared by all three).
         cpu_pids = {"client": None, "worker": worker_pid, "moto": moto.pid}
         direct_cpu = []
@@ -404,6 +406,7 @@ def measure(size_mb, rounds=ROUNDS):
                 raise RuntimeError(f"GET {PAGE} -> {status}")
             csrf, token = form_tokens(page.decode())
             fields = {**FIELDS, "csrfmiddlewaretoken": csrf, "submission_token": token}
+            fields["project"] = f"{FIELDS['project']}{next(serial)}"  # one school, one application per project
             boundary = uuid.uuid4().hex
             body = tmp / "body.bin"
             parts = [("work_plan", files[0], "工作方案.pdf")] + [
