@@ -21,8 +21,8 @@ Prints figures only; nothing is asserted. For each size, a fresh process:
 
 import argparse
 import hashlib
-import itertools
 import http.client
+import itertools
 import json
 import os
 import re

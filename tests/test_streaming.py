@@ -131,6 +131,24 @@ def test_each_file_is_written_once_while_received_and_kept(client, page, s3_buck
     assert body == big and plan.sha256 == hashlib.sha256(big).hexdigest()
 
 
+def test_the_stamped_scan_is_streamed_too_and_a_replaced_one_removed(
+    client, page, s3_bucket, monkeypatch, django_capture_on_commit_callbacks
+):
+    submit(client, page)
+    application = Application.objects.get()
+    status_url = f"/status/{application.reference}/"
+    saves = count_saves(monkeypatch)
+    refused = client.post(status_url, {"scan": upload("盖章.docx", pdf_bytes())})  # wrong extension for a scan
+    assert refused.status_code == 200 and len(saves) == 1
+    assert client.post(status_url, {"scan": upload("盖章.pdf", pdf_bytes())}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the old scan is removed once the new one is saved
+        assert client.post(status_url, {"scan": upload("盖章2.pdf", pdf_bytes(3 * MB))}).status_code == 302
+    assert len(saves) == 3  # each scan written once, while it was received
+    files = list(application.files.all())
+    assert [f.original_name for f in files if f.field_name == ApplicationFile.STAMPED_SCAN] == ["盖章2.pdf"]
+    assert bucket_keys(s3_bucket) == {f.key for f in files}  # the refused and the replaced scans are gone
+
+
 def test_a_stream_that_fails_is_stored_again_from_the_received_file(client, page, s3_bucket, monkeypatch):
     saves = count_saves(monkeypatch, fail=lambda n: n == 1)  # the first file's stream fails once
     response = submit(client, page)
