@@ -10,6 +10,7 @@ from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, 
 from notices.models import NoticePage, Unit
 from notices.templatetags.notice_tags import cn_date
 from portal.cjk_search import CJKSearchField
+from portal.text import project_title
 
 from . import roles, uploads
 from .forms import ApplicationFormBuilder, ApplicationFormPageAdminForm
@@ -199,6 +200,10 @@ class Application(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.school}"
+
+    @property
+    def project_title(self):
+        return project_title(self.project_name, self.subtitle)
 
     def return_reason(self):
         """The reviewer's reason for the latest return, shown to the school on its status page."""

@@ -181,10 +181,7 @@ class Stream:
                 "Storing an upload while receiving it failed; the file will be stored afterwards", exc_info=True
             )
             return None
-        if self.given_up:  # cannot happen (the thread only returns after the end), but never keep such an object
-            self._delete(key)
-            return None
-        return key
+        return key  # only after the end: a stream given up on fails with Aborted
 
     def claim(self):
         """Take the stored object for an application: its key, or None if the file must be stored normally."""

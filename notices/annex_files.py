@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell
 
 from portal import office
+from portal.text import project_title
 
 from . import annex4
 
@@ -199,9 +200,7 @@ def application_document(page, values):
     rows = table.rows
     school = rows[0].cells[0].merge(rows[0].cells[3])
     office.set_cell_text(school, labels["school"] + v.get("school", ""))
-    project_name = v.get("project", "")
-    if v.get("subtitle"):
-        project_name += f"——{v['subtitle']}"
+    project_name = project_title(v.get("project", ""), v.get("subtitle"))
     project = rows[1].cells[0].merge(rows[1].cells[3])
     office.set_cell_text(project, labels["project"] + project_name)
     for row, who, name, phone in (

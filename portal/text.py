@@ -14,6 +14,11 @@ _INVISIBLE = re.compile(
 _ANYTHING_TO_CLEAN = re.compile(f"[\r\x0b\x0c\u2028\u2029{_INVISIBLE.pattern[1:-1]}]")
 
 
+def project_title(project_name, subtitle):
+    """A project's title as the annexes print it: the name, then its optional subtitle after a dash."""
+    return f"{project_name}——{subtitle}" if subtitle else project_name
+
+
 def clean_text(value):
     """Drop control and invisible formatting characters (a bell, a NUL, a right-to-left override, a zero-width
     space), keeping tabs and line breaks; Word's manual line break (\\x0b) and \\r\\n become \\n."""

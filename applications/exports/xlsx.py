@@ -2,6 +2,7 @@
 
 from notices.annex_files import summary_workbook
 from notices.models import SummaryTablePage
+from portal.text import project_title
 
 
 def summary_page(call):
@@ -9,10 +10,6 @@ def summary_page(call):
     if page is None:
         raise LookupError(f"{call.title} 没有已发布的申报汇总表（附件3）。")
     return page
-
-
-def project_title(project_name, subtitle):
-    return f"{project_name}——{subtitle}" if subtitle else project_name
 
 
 def summary_rows(applications, with_unit=False):
