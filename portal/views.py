@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
+from django.http import UnreadablePostError
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from wagtail.models import Page
@@ -23,6 +24,8 @@ def bad_request(request, exception=None):
     reason = None
     if isinstance(exception, TooManyFilesSent):
         reason = f"一次提交的文件不能超过 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个，请合并或压缩后重新提交。"
+    elif isinstance(exception, UnreadablePostError):
+        reason = "上传中断，本次提交没有被保存。请检查网络后重新选择文件提交。"
     return render(request, "400.html", {"reason": reason}, status=400)
 
 

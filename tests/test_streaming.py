@@ -210,7 +210,7 @@ class DroppedConnection(FakePayload):
         return data
 
 
-def test_a_dropped_connection_mid_file_leaves_no_object(client, page, s3_bucket, monkeypatch):
+def test_a_dropped_connection_mid_file_leaves_no_object(client, page, s3_bucket, monkeypatch, caplog):
     saves = count_saves(monkeypatch)
     token = soup(client.get(page.url)).find("input", {"name": "submission_token"})["value"]
     big = pdf_bytes(12 * MB)
@@ -220,6 +220,8 @@ def test_a_dropped_connection_mid_file_leaves_no_object(client, page, s3_bucket,
     environ["wsgi.input"] = DroppedConnection(body, after=len(body) - 4 * MB)
     response = client.generic("POST", page.url, **environ)
     assert response.status_code in (400, 500)
+    assert response.status_code == 400 and "上传中断" in soup(response).get_text()  # not a server error
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(saves) == 1  # the work plan's stream had started
     assert bucket_keys(s3_bucket) == set() and Application.objects.count() == 0
 
