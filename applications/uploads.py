@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 
+from . import file_checks
 from .storage import new_key
 from .streaming import Stream
 
@@ -86,7 +87,7 @@ class UploadRule:
         extension = extension_of(name)
         if extension not in self.extensions:
             raise ValidationError(
-                "文件“%(name)s”的格式不被接受：%(rule)s。", params={"name": name, "rule": self.describe()}, code="type"
+                "文件“%(name)s”的格式不被接受：%(rule)s", params={"name": name, "rule": self.describe()}, code="type"
             )
         if not uploaded.size:
             raise ValidationError("文件“%(name)s”是空文件，请重新选择。", params={"name": name}, code="empty")
@@ -104,6 +105,12 @@ class UploadRule:
                 params={"name": name, "ext": extension, "upper": extension.upper()},
                 code="content",
             )
+        try:
+            file_checks.check(sniffed, uploaded)
+        except file_checks.Refused as refused:
+            raise ValidationError(
+                "文件“%(name)s”%(problem)s。", params={"name": name, "problem": refused}, code="content"
+            ) from None
         uploaded.detected_type = mime
         if not getattr(uploaded, "sha256", None):
             uploaded.sha256 = file_sha256(uploaded)

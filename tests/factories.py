@@ -3,6 +3,7 @@
 import io
 
 import docx
+from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -13,8 +14,42 @@ from .conftest import soup
 
 
 def pdf_bytes(size=2048):
-    body = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
-    return body + b"0" * max(0, size - len(body) - 6) + b"\n%%EOF"
+    """A real one-page PDF of about ``size`` bytes: the page, and an unused stream object as padding."""
+    return b"".join(pdf_pieces(size))
+
+
+def pdf_pieces(size, piece=1024 * 1024):
+    """The same PDF in pieces of at most ``piece`` bytes, to write large files without holding them."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    head, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(head))
+        head += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    offsets.append(len(head))
+
+    def frame(padding):
+        opening = b"4 0 obj\n<< /Length %d >>\nstream\n" % padding
+        closing = b"\nendstream\nendobj\nxref\n0 5\n0000000000 65535 f \n"
+        closing += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        xref_at = len(head) + len(opening) + padding + closing.index(b"xref")
+        closing += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%010d\n%%%%EOF\n" % xref_at
+        return opening, closing
+
+    opening, closing = frame(0)
+    padding = max(0, size - len(head) - len(opening) - len(closing))
+    opening, closing = frame(padding)
+    padding = max(0, size - len(head) - len(opening) - len(closing))  # the length's digits may have grown
+    opening, closing = frame(padding)
+    yield head + opening
+    left = padding
+    while left:
+        yield b"0" * min(piece, left)
+        left -= min(piece, left)
+    yield closing
 
 
 def docx_bytes(text="工作方案"):
@@ -25,8 +60,18 @@ def docx_bytes(text="工作方案"):
     return buffer.getvalue()
 
 
-def png_bytes():
-    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+def png_bytes(size=(8, 8)):
+    image = Image.new("RGB", size, (200, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(size=(64, 48)):
+    image = Image.new("RGB", size, (30, 30, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def upload(name, data, content_type="application/octet-stream"):
