@@ -5,6 +5,7 @@ from .models import AuditEntry
 ACTION_LABELS = {
     "submit": "学校提交",
     "upload_scan": "学校上传盖章件",
+    "supersede": "学校重新申报，原申报关闭",
     "recommend": "推荐",
     "return": "退回",
     "approve": "立项",

@@ -223,8 +223,8 @@ class ApplicationBaseForm(BaseForm):
         return cleaned
 
     def _refuse_duplicate(self, cleaned):
-        from .roles import Role
-        from .submission import DUPLICATE_MESSAGE, duplicate_of
+        """An early, friendly answer; the database constraint is what holds (submission.Duplicate)."""
+        from .submission import duplicate_of
 
         page = getattr(self, "page", None)
         if page is None:
@@ -233,7 +233,15 @@ class ApplicationBaseForm(BaseForm):
         school, project = cleaned.get(names.get(Role.SCHOOL)), cleaned.get(names.get(Role.PROJECT))
         token = cleaned.get("submission_token")
         if school and project and token and duplicate_of(page, school, project, token):
-            self.add_error(names[Role.PROJECT], DUPLICATE_MESSAGE.format(school=school.strip(), project=project.strip()))
+            self.add_duplicate_error()
+
+    def add_duplicate_error(self):
+        from .submission import DUPLICATE_MESSAGE
+
+        names = self.page.role_field_names()
+        school = (self.cleaned_data.get(names.get(Role.SCHOOL)) or "").strip()
+        project = (self.cleaned_data.get(names.get(Role.PROJECT)) or "").strip()
+        self.add_error(names[Role.PROJECT], DUPLICATE_MESSAGE.format(school=school, project=project))
 
     def files_by_field(self):
         """{field name: [UploadedFile, …]} for the upload fields that received files."""

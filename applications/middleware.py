@@ -3,6 +3,7 @@ import logging
 from django.http import UnreadablePostError
 from django.urls import reverse
 
+from portal import request_body
 from portal.views import bad_request
 
 from . import streaming
@@ -13,26 +14,40 @@ logger = logging.getLogger(__name__)
 
 
 def upload_limits(get_response):
-    """Install the size-limiting upload handler on every multipart request, before anything (CSRF checks
-    included) reads the body. Outside the admin, files are also sent to the private bucket while they are
-    received; when the request ends, whatever happened, every stream the request did not claim is undone."""
+    """Every request body is read whole or refused (portal/request_body.py): a body cut short by a dropped
+    connection gets a Chinese 400 and reaches no view, so nothing half-received is ever saved.
+
+    Multipart bodies get the size-limiting upload handler, before anything (CSRF checks included) reads them.
+    Outside the admin, their files are also sent to the private bucket while they are received; when the
+    request ends, whatever happened, every stream the request did not claim is undone."""
 
     def middleware(request):
-        if request.method != "POST" or request.content_type != "multipart/form-data":
+        body = request_body.guard(request)
+        if body is None:
             return get_response(request)
-        storage = application_storage()
-        public = not request.path.startswith(reverse("wagtailadmin_home"))
-        stream_to = storage if public and streams_while_receiving(storage) else None
-        handler = use_limited_upload_handler(request, stream_to=stream_to)
+        handler = None
         try:
             try:
-                request.POST  # noqa: B018 (read the body here, where a connection dropped mid-upload is expected)
+                if request.content_type == "multipart/form-data":
+                    handler = _install_upload_handler(request)
+                    request.POST  # noqa: B018 (read here, where a dropped connection is expected)
+                    request_body.check_multipart_end(request, body)
+                else:
+                    request.body  # noqa: B018 (bounded by DATA_UPLOAD_MAX_MEMORY_SIZE)
             except UnreadablePostError as error:
                 # A school's network gave way: nothing was saved, and it is not a server error.
-                logger.warning("Upload interrupted: the client stopped sending the request body")
+                logger.warning("Request refused: its body was incomplete (%s)", error)
                 return bad_request(request, error)
             return get_response(request)
         finally:
-            streaming.release(handler.streams)
+            if handler is not None:
+                streaming.release(handler.streams)
 
     return middleware
+
+
+def _install_upload_handler(request):
+    storage = application_storage()
+    public = not request.path.startswith(reverse("wagtailadmin_home"))
+    stream_to = storage if public and streams_while_receiving(storage) else None
+    return use_limited_upload_handler(request, stream_to=stream_to)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
@@ -15,7 +16,7 @@ from portal.text import project_title
 from . import roles, uploads
 from .forms import ApplicationFormBuilder, ApplicationFormPageAdminForm
 from .storage import application_storage
-from .workflow import Status
+from .workflow import NOT_COUNTING, Status
 
 FIELD_TYPE_CHOICES = FORM_FIELD_CHOICES + (("file", "单个文件上传"), ("files", "多个文件上传"))
 
@@ -185,6 +186,9 @@ class Application(models.Model):
     city_opinion = models.TextField("市（州）教育局意见", blank=True)
     city_decided_at = models.DateTimeField("市局审核时间", null=True, blank=True)
 
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces", verbose_name="替代它的申报"
+    )
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -193,6 +197,16 @@ class Application(models.Model):
         verbose_name_plural = "申报"
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["call", "unit", "status"])]
+        constraints = [
+            # The rule against applying twice, held by the database: simultaneous submissions cannot both land.
+            models.UniqueConstraint(
+                "call",
+                Lower("school"),
+                Lower("project_name"),
+                condition=~models.Q(status__in=NOT_COUNTING),
+                name="one_counting_application_per_project",
+            )
+        ]
         permissions = [
             ("review_district", "县市区审核本单位的申报"),
             ("review_city", "市局审核全部申报"),

@@ -14,7 +14,7 @@ from .references import new_reference
 from .roles import Role
 from .storage import application_storage, new_key
 from .uploads import extension_of
-from .workflow import Status
+from .workflow import NOT_COUNTING, Status
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,10 @@ _NOT_DATA = {"submission_token", "consent", "website"}
 
 class StorageFailure(Exception):
     """A file could not be stored; nothing was saved."""
+
+
+class Duplicate(Exception):
+    """The school already has an application for this project in this call that counts; nothing was saved."""
 
 
 BUSY_MESSAGE = "系统繁忙，本次提交没有被保存，请稍后再试。"
@@ -39,11 +43,16 @@ def duplicate_of(page, school, project_name, token):
     counts. A returned one does not (the school applies again), and one with the same submission token is not a
     duplicate but this very form resent (create_application answers it with the application it made)."""
     return (
-        Application.objects.filter(call=page.call, school__iexact=school.strip(), project_name__iexact=project_name.strip())
-        .exclude(status=Status.RETURNED)
+        same_project(page.call, school, project_name)
+        .exclude(status__in=NOT_COUNTING)
         .exclude(submission_token=token)
         .first()
     )
+
+
+def same_project(call, school, project_name):
+    """The call's applications of this school and project, compared as the database constraint compares them."""
+    return Application.objects.filter(call=call, school__iexact=school.strip(), project_name__iexact=project_name.strip())
 
 
 def store_uploads(uploads):
@@ -59,9 +68,10 @@ def store_uploads(uploads):
             if key is None:
                 key = storage.save(new_key(extension_of(uploaded.name)), uploaded)
             keys.append(key)
-    except Exception:
+    except Exception as error:  # whatever the storage backend raises (OSError, botocore's errors, timeouts)
+        logger.warning("Storing an application file failed (%s); nothing was saved", type(error).__name__)
         remove_stored(keys)
-        raise
+        raise StorageFailure from error
     return keys
 
 
@@ -88,8 +98,11 @@ def remove_stored(keys):
 
 
 def create_application(page, form):
-    """Save the application and its files atomically. Returns (application, created): a resent form (same
-    token) returns the application it already made. Raises StorageFailure if a file cannot be stored."""
+    """Save the application and its files, all or nothing. Returns (application, created): a resent form (same
+    token) returns the application it already made. Raises StorageFailure if a file cannot be stored and
+    Duplicate if the school already has a counting application for the project (the database decides, so
+    simultaneous submissions cannot both land). Files are stored before the transaction: no network I/O
+    while rows are locked; a failed transaction removes them again."""
     data = form.cleaned_data
     token = data["submission_token"]
     existing = Application.objects.filter(submission_token=token).first()
@@ -104,23 +117,32 @@ def create_application(page, form):
     }
     for name, uploads in files.items():
         form_data[name] = [PurePath(f.name).name for f in uploads]
-    if names.get(Role.FURONG) in form_data:
-        is_furong = form_data[names[Role.FURONG]] == "是"
-    else:
-        is_furong = False
+    is_furong = form_data.get(names.get(Role.FURONG)) == "是"
+    school, project_name = data[names[Role.SCHOOL]], data[names[Role.PROJECT]]
+    unit = Unit.objects.get(name=data[names[Role.UNIT]])
 
-    stored_keys = []
+    pending = [(name, uploaded) for name, uploads in files.items() for uploaded in uploads]
+    stored_keys = store_uploads([u for _, u in pending])
     try:
         with transaction.atomic():
+            # Lock the returned applications this one replaces: a stamped scan uploaded on one of them at this
+            # moment waits, then finds it closed (views.replace_scan locks the same row).
+            replaced = list(
+                same_project(page.call, school, project_name)
+                .filter(status=Status.RETURNED)
+                .select_for_update(of=("self",))
+                .values_list("pk", flat=True)
+            )
+            Application.objects.filter(pk__in=replaced).update(status=Status.SUPERSEDED)
             application = Application.objects.create(
                 page=page,
                 call=page.call,
                 reference=_unused_reference(page.call.date.year),
                 submission_token=token,
-                unit=Unit.objects.get(name=data[names[Role.UNIT]]),
-                school=data[names[Role.SCHOOL]],
+                unit=unit,
+                school=school,
                 category=data[names[Role.CATEGORY]],
-                project_name=data[names[Role.PROJECT]],
+                project_name=project_name,
                 subtitle=data.get(names[Role.SUBTITLE]) or "",
                 is_furong=is_furong,
                 leader=data[names[Role.LEADER]],
@@ -130,24 +152,27 @@ def create_application(page, form):
                 summary=data[names[Role.SUMMARY]],
                 form_data=_jsonable(form_data),
             )
-            pending = [(name, uploaded) for name, uploads in files.items() for uploaded in uploads]
-            stored_keys = store_uploads([u for _, u in pending])
             for (name, uploaded), key in zip(pending, stored_keys, strict=True):
                 record_file(application, uploaded, key, name, labels.get(name, name))
             audit.record(None, "submit", application=application, to_status=application.status)
+            for old in Application.objects.filter(pk__in=replaced):
+                old.replaced_by = application
+                old.save(update_fields=["replaced_by", "updated_at"])
+                audit.record(
+                    None, "supersede", application=old, from_status=Status.RETURNED, to_status=Status.SUPERSEDED,
+                    detail=f"学校重新申报，由 {application.reference} 替代",
+                )
     except IntegrityError:
         remove_stored(stored_keys)
         existing = Application.objects.filter(submission_token=token).first()
-        if existing is None:
-            raise
-        return existing, False
-    except DatabaseError:
+        if existing is not None:
+            return existing, False  # the same form, sent twice at once
+        if duplicate_of(page, school, project_name, token) is not None:
+            raise Duplicate from None
+        raise
+    except BaseException:
         remove_stored(stored_keys)
         raise
-    except Exception as error:
-        remove_stored(stored_keys)
-        logger.exception("Application not saved: storing its files failed")
-        raise StorageFailure from error
     transaction.on_commit(lambda: notify_office(page, application))
     return application, True
 

@@ -5,13 +5,17 @@ the status look-up with the reference number and the leader's mobile number. No 
 """
 
 import logging
+import time
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.contrib import messages
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage, is_ratelimited
 
@@ -20,8 +24,16 @@ from notices import annex_files
 from . import references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
 from .models import Application, ApplicationFile
-from .submission import BUSY_MESSAGE, StorageFailure, create_application, record_file, remove_stored, store_uploads
-from .workflow import Status
+from .submission import (
+    BUSY_MESSAGE,
+    Duplicate,
+    StorageFailure,
+    create_application,
+    record_file,
+    remove_stored,
+    store_uploads,
+)
+from .workflow import SCAN_UPLOADABLE, Status, TransitionError
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "portal_applications"
@@ -33,14 +45,27 @@ WINDOW_MESSAGES = {
 
 
 def grant(request, application):
-    granted = set(request.session.get(SESSION_KEY, []))
-    granted.add(application.reference)
-    request.session[SESSION_KEY] = sorted(granted)
+    """Let this browser see the application for GRANT_HOURS. The session key changes on every grant, so that a
+    session id planted in the browser beforehand (session fixation) opens nothing."""
+    now = int(time.time())
+    granted = _live_grants(request, now)
+    granted[application.reference] = now
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = granted
+    if not request.user.is_authenticated:
+        request.session.set_expiry(settings.PORTAL_GRANT_HOURS * 3600)
+
+
+def _live_grants(request, now):
+    stored = request.session.get(SESSION_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    return {ref: at for ref, at in stored.items() if isinstance(at, int) and now - at < settings.PORTAL_GRANT_HOURS * 3600}
 
 
 def granted_application(request, reference):
     """The application, if this session may see it; 404 otherwise (the same answer whether or not it exists)."""
-    if reference not in request.session.get(SESSION_KEY, []):
+    if reference not in _live_grants(request, int(time.time())):
         raise Http404
     try:
         return Application.objects.select_related("unit", "call", "page").get(reference=reference)
@@ -63,15 +88,22 @@ STORAGE_FAILURE = "文件保存失败，本次提交没有被保存。请重新�
 
 
 def _save_or_explain(form, save):
-    """Run ``save``; if storage or the database fails, nothing was kept: say so on the form and return None."""
+    """Run ``save``. Returns (its result, 200), or (None, the status to answer) after saying on the form why
+    nothing was kept: a duplicate, a closed application, a storage or database failure."""
     try:
-        return save()
+        return save(), 200
+    except Duplicate:
+        form.add_duplicate_error()
+        return None, 200  # a validation error like any other, found by the database
+    except TransitionError as error:
+        form.add_error(None, str(error))
+        return None, 409
     except StorageFailure:
         form.add_error(None, STORAGE_FAILURE)
     except DatabaseError:
         logger.exception("Submission not saved: database error")
         form.add_error(None, BUSY_MESSAGE)
-    return None
+    return None, 503
 
 
 def serve_application_form(page, request):
@@ -113,23 +145,25 @@ def serve_application_form(page, request):
             form.add_error(None, "提交过于频繁，请稍后再试。")
             status = 429
         elif form.is_valid():
-            saved = _save_or_explain(form, lambda: create_application(page, form)[0])
+            saved, status = _save_or_explain(form, lambda: create_application(page, form)[0])
             if saved is not None:
                 grant(request, saved)
                 return redirect("applications:receipt", reference=saved.reference)
-            status = 503
         context["files_need_reselecting"] = bool(request.FILES) or status == 413
     else:
         form = page.get_form(page=page, user=request.user) if state == "open" else None
 
     context["form"] = form
-    return TemplateResponse(request, page.get_template(request), context, status=status)
+    response = TemplateResponse(request, page.get_template(request), context, status=status)
+    add_never_cache_headers(response)  # it shows back what the school typed, and carries a once-only token
+    return response
 
 
 def _typed_values(post):
     return {key: post.get(key) for key in post if key not in ("csrfmiddlewaretoken", "submission_token")}
 
 
+@never_cache
 def receipt(request, reference):
     application = granted_application(request, reference)
     return TemplateResponse(
@@ -139,6 +173,7 @@ def receipt(request, reference):
     )
 
 
+@never_cache
 def annex4(request, reference):
     """The pre-filled 附件4 for the school to print, sign and stamp."""
     application = granted_application(request, reference)
@@ -153,6 +188,7 @@ def annex4(request, reference):
 
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def status_lookup(request):
     form = StatusLookupForm(request.POST or None)
@@ -179,30 +215,29 @@ def status_lookup(request):
     return TemplateResponse(request, "applications/status_lookup.html", {"form": form}, status=status)
 
 
-UPLOADABLE = {Status.AWAITING_SCAN, Status.SUBMITTED, Status.RETURNED}
-
-
+@never_cache
 @require_http_methods(["GET", "POST"])
 def status_page(request, reference):
     application = granted_application(request, reference)
     page = application.page
-    can_upload = application.status in UPLOADABLE and page.is_open()
+    can_upload = application.status in SCAN_UPLOADABLE and page.is_open()
     form = ScanUploadForm()
     status = 200
     if request.method == "POST":
         form = ScanUploadForm(request.POST, request.FILES)
         if not can_upload:
             form.is_valid()
-            form.add_error(None, "当前不能上传：申报已截止或已进入评审。")
+            form.add_error(None, closed_message(application))
             status = 403
         elif getattr(request, "upload_error", None):
             form = ScanUploadForm()
             upload_error = request.upload_error
             status = 413
         elif form.is_valid():
-            if _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]) or application):
+            saved, status = _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]))
+            if saved is not None:
+                messages.success(request, "盖章扫描件已上传，申报已进入评审。")
                 return redirect("applications:status", reference=application.reference)
-            status = 503
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
     context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page}
     if status == 413:
@@ -211,22 +246,34 @@ def status_page(request, reference):
 
 
 def replace_scan(application, uploaded):
-    """Store the stamped scan (replacing an earlier one) and move the application on to review."""
+    """Store the stamped scan (replacing an earlier one) and move the application on to review. The file is
+    stored first (no network I/O under a lock); then, with the application's row locked, its status is checked
+    again: a reviewer's decision or a replacing application that came meanwhile closes it (TransitionError)."""
     from .workflow import school_uploaded_scan
 
-    stored_keys = []
-    old = list(application.files.filter(field_name=ApplicationFile.STAMPED_SCAN))
+    key = store_uploads([uploaded])[0]
     try:
         with transaction.atomic():
-            stored_keys = store_uploads([uploaded])
-            record_file(application, uploaded, stored_keys[0], ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件")
+            locked = Application.objects.select_for_update(of=("self",)).select_related("unit", "call").get(pk=application.pk)
+            if locked.status not in SCAN_UPLOADABLE:
+                raise TransitionError(closed_message(locked))
+            old = list(locked.files.filter(field_name=ApplicationFile.STAMPED_SCAN))
+            record_file(locked, uploaded, key, ApplicationFile.STAMPED_SCAN, "申请表盖章扫描件")
             ApplicationFile.objects.filter(pk__in=[f.pk for f in old]).delete()
-            school_uploaded_scan(application)
-    except DatabaseError:
-        remove_stored(stored_keys)
+            school_uploaded_scan(locked)
+    except IntegrityError:
+        remove_stored([key])
+        raise TransitionError(closed_message(application, duplicate=True)) from None
+    except BaseException:
+        remove_stored([key])
         raise
-    except Exception as error:
-        remove_stored(stored_keys)
-        raise StorageFailure from error
     transaction.on_commit(lambda: remove_stored([f.key for f in old]))
+    return locked
 
+
+def closed_message(application, duplicate=False):
+    if application.status == Status.SUPERSEDED or duplicate:
+        newer = application.replaced_by.reference if application.replaced_by_id else None
+        where = f"（编号 {newer}）" if newer else ""
+        return f"该申报已由学校重新提交的申报{where}替代，不能再上传。请在新申报的状态页上传盖章件。"
+    return "当前不能上传：申报已截止或已进入评审。"

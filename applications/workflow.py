@@ -4,6 +4,7 @@
     submitted ──district: recommend──> recommended ──city: approve──> approved
               │                                    └─city: decline──> declined
               └─district: return──> returned ──(school uploads again before its deadline)──> submitted
+                                         └──(school applies again for the same project)──> superseded (closed)
     市本级 applications skip the district: the city approves, declines or returns them from submitted.
 
 Quota: a unit never has more applications recommended (for 市本级: approved) than its quota in the call.
@@ -24,6 +25,15 @@ class Status(models.TextChoices):
     RECOMMENDED = "recommended", "县市区已推荐，待市局审核"
     APPROVED = "approved", "已立项"
     DECLINED = "declined", "未立项"
+    SUPERSEDED = "superseded", "已被新申报替代"
+
+
+# An application in one of these statuses no longer stands for its school and project: the school may apply
+# for the project again (a returned one), or already has (a superseded one). Every other status counts, and a
+# school has at most one counting application per project in a call (a constraint on Application).
+NOT_COUNTING = (Status.RETURNED, Status.SUPERSEDED)
+# Where the school may (re)upload its stamped scan: before review, or after a return.
+SCAN_UPLOADABLE = (Status.AWAITING_SCAN, Status.SUBMITTED, Status.RETURNED)
 
 
 DISTRICT, CITY = "district", "city"

@@ -6,9 +6,14 @@ from notices.seed import Loader, read_content
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test starts from the published 2019 tree, loaded once per run (each test rolls back its changes)."""
+    """Every test starts from the published 2019 tree and the open 【演示】 demo call, loaded once per run and
+    committed (each test rolls back its own changes; tests of parallel requests see them from other threads)."""
+    from django.utils import timezone
+
     with django_db_blocker.unblock():
-        Loader(read_content(), log=lambda *args: None).run()
+        loader = Loader(read_content(), log=lambda *args: None)
+        loader.run()
+        loader.load_demo(timezone.now())
 
 
 @pytest.fixture
@@ -16,6 +21,14 @@ def call(db):
     from notices.models import NoticePage
 
     return NoticePage.objects.get(slug="2019-pilot-projects")
+
+
+@pytest.fixture
+def only_2019(db):
+    """For tests of the published 2019 site as the public sees it: the demo call is removed (rolled back after)."""
+    from notices.models import NoticePage
+
+    NoticePage.objects.get(slug="demo-2019-pilot-projects").delete()
 
 
 @pytest.fixture

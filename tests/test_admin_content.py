@@ -29,6 +29,7 @@ def form_fields(form):
     return data
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_editing_a_quota_in_the_admin_changes_the_table_and_the_total(admin_client):
     page = QuotaTablePage.objects.get()
     edit_url = f"/admin/pages/{page.pk}/edit/"

@@ -92,6 +92,7 @@ def test_every_page_type_renders_with_one_h1_and_landmarks(client):
         assert page.find("nav"), url
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_home_page_shows_the_current_call_its_deadline_and_latest_notices(client):
     page = soup(client.get("/"))
     current = page.select_one(".current-call")
@@ -101,6 +102,7 @@ def test_home_page_shows_the_current_call_its_deadline_and_latest_notices(client
     assert page.select(".latest .notice-list li")
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_notice_index_is_newest_first_and_paginated(client, call):
     index = call.get_parent()
     for day in range(1, 12):
@@ -133,6 +135,7 @@ def test_quota_table_rows_and_computed_total(client):
     assert normalise(table.select_one("tfoot").get_text()) == "全市20"
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_topic_guide_has_four_categories_as_data(client):
     guide = TopicGuidePage.objects.get()
     assert [c.title for c in guide.categories.all()] == [
@@ -151,6 +154,7 @@ def test_units_have_kinds(db):
     assert Unit.objects.get(name="屈原管理区").kind == Unit.Kind.MANAGEMENT_AREA
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_annex_downloads_are_files_generated_from_the_content(client):
     for number, url in ANNEX_URLS.items():
         page = soup(client.get(url))

@@ -333,6 +333,7 @@ def test_export_summary_command_writes_the_workbook(call, make_application, tmp_
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("only_2019")
 def test_export_summary_command_defaults_to_the_latest_call_and_the_city(call, make_application, tmp_path):
     make_application(unit="平江县", school="全市中学", project_name="全市导出")
     output = tmp_path / "全市.xlsx"

@@ -30,6 +30,7 @@ def test_words_not_in_the_content_find_nothing(client):
     assert result_titles(client, "智园") == []
 
 
+@pytest.mark.usefixtures("only_2019")
 def test_several_terms_must_all_match(client):
     titles = result_titles(client, "人工智能 视网膜")
     assert titles == ["2019年岳阳市教育信息化创新试点项目学校试点选题指南"]
