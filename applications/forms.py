@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
 
-from portal.text import clean_text
+from portal.text import clean_line, clean_text
 
 from . import roles, uploads
 from .roles import Role
@@ -38,14 +38,15 @@ def normalise_mobile(value):
 class PlainTextField(forms.CharField):
     """Text as people type or paste it, cleaned of control and invisible characters, with Chinese messages."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, multiline=False, **kwargs):
+        self.clean_value = clean_text if multiline else clean_line
         super().__init__(**kwargs)
         for validator in self.validators:
             if isinstance(validator, MaxLengthValidator):
                 validator.message = f"“{self.label}”不能超过 %(limit_value)d 个字（现在是 %(show_value)d 个字）。"
 
     def to_python(self, value):
-        return clean_text(super().to_python(value))
+        return self.clean_value(super().to_python(value))
 
 
 class MobileField(PlainTextField):
@@ -150,7 +151,7 @@ class ApplicationFormBuilder(FormBuilder):
         # A line break counts as one character, whatever the browser sent (clean_text folds \r\n).
         options["widget"] = forms.Textarea(attrs={"rows": 10 if field.role == Role.SUMMARY else 5})
         max_length = roles.SUMMARY_MAX_CHARS if field.role == Role.SUMMARY else 5000
-        return PlainTextField(max_length=max_length, **options)
+        return PlainTextField(multiline=True, max_length=max_length, **options)
 
     def role_choices(self, field):
         if self.page is None:

@@ -279,3 +279,30 @@ def test_a_grant_lasts_hours_and_pages_with_personal_data_are_not_stored_by_cach
     session["portal_applications"] = grants
     session.save()
     assert client.get(f"/status/{application.reference}/").status_code == 404
+
+
+# ---------------------------------------------------------------- text comes back as typed
+
+
+def test_text_comes_back_as_typed_emoji_sequences_and_line_separators_included(client, page):
+    teacher, flag = "👩\u200d🏫", "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    response = submit(
+        client, page,
+        school=f"平江县第一中学{teacher}",
+        project="智慧课堂\u2028探索",  # pasted with a line separator, in a one-line field
+        subtitle=f"以数学学科为例{flag}",
+        summary="一、目标\r\n二、内容\u200b",  # a zero-width space is still dropped
+    )
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert application.school == f"平江县第一中学{teacher}"
+    assert application.project_name == "智慧课堂\u2028探索"
+    assert application.subtitle == f"以数学学科为例{flag}"
+    assert application.summary == "一、目标\n二、内容"
+    status_page = client.get(f"/status/{application.reference}/").content.decode()
+    assert f"平江县第一中学{teacher}" in status_page and "智慧课堂\u2028探索" in status_page
+
+
+def test_a_one_line_field_sent_with_line_feeds_keeps_none(client, page):
+    assert submit(client, page, school="平江县\r\n第一中学").status_code == 302
+    assert Application.objects.get().school == "平江县第一中学"
