@@ -51,21 +51,58 @@ def transfer_config():
     return config
 
 
+def client_config(env):
+    """Every call to the bucket is bounded: a bucket that stops answering (a hung endpoint, not a refused
+    connection) costs a request at most attempts × (connect + read timeout), well inside gunicorn's timeout,
+    instead of holding the school until the worker is killed."""
+    from botocore.config import Config
+
+    return Config(
+        s3={"addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None)},
+        signature_version="s3v4",
+        connect_timeout=float(env("AWS_S3_CONNECT_TIMEOUT", default=3)),
+        read_timeout=float(env("AWS_S3_READ_TIMEOUT", default=10)),
+        retries={"max_attempts": int(env("AWS_S3_MAX_ATTEMPTS", default=2)), "mode": "standard"},
+    )
+
+
+def storage_budget_seconds(storage):
+    """The longest one storage call may take before it fails (see client_config); None for a local folder."""
+    config = getattr(storage, "client_config", None)
+    if config is None or config.connect_timeout is None:
+        return None
+    return config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout)
+
+
+def unreachable(error):
+    """Whether ``error`` (or what caused it) says the bucket could not be reached or did not answer in time:
+    then storing again, or removing what was stored, cannot succeed now (sweep_orphans tidies up later)."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, (BotoConnectionError, HTTPClientError, TimeoutError)):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def s3_options(env):
     """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS). ``env`` reads a
     setting: ``env(name, default=…)`` (django-environ's Env in settings, a plain function in tests)."""
     return {
+        "client_config": client_config(env),
         "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
         "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
         "access_key": env("AWS_ACCESS_KEY_ID", default=None),
         "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
         "region_name": env("AWS_S3_REGION_NAME", default=None),
-        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),
         "location": env("AWS_LOCATION", default=""),
         "default_acl": "private",
         "file_overwrite": False,
         "querystring_auth": True,
         "querystring_expire": 300,
-        "signature_version": "s3v4",
         "transfer_config": transfer_config(),
     }

@@ -33,8 +33,9 @@ THREADS = 4
 # the memory a stream holds; when it is full, reading the request waits for the bucket (back-pressure).
 DEPTH = 4
 # The request reader gives up on a stream that has had no room for this long, and stores from the temporary
-# file at the end instead (the pool may be busy with other requests' streams).
-WRITE_STALL_SECONDS = 30
+# file at the end instead (the pool may be busy with other requests' streams, or the bucket has stopped
+# answering: then the request starts no further streams, see uploads.LimitedUploadHandler).
+WRITE_STALL_SECONDS = 15
 # The storing thread gives up on a request that has sent nothing for this long.
 READ_STALL_SECONDS = 120
 
@@ -147,6 +148,7 @@ class Stream:
         self.given_up = False  # by the request's side: the object, if any, must not be used
         self.ended = False
         self.claimed = False
+        self.error = None  # why storing failed, once known
         self._future = _pool().submit(self._store, key)
 
     def _store(self, key):
@@ -176,10 +178,9 @@ class Stream:
             key = self._future.result()
         except Aborted:
             return None
-        except Exception:
-            logger.warning(
-                "Storing an upload while receiving it failed; the file will be stored afterwards", exc_info=True
-            )
+        except Exception as error:
+            self.error = error
+            logger.warning("Storing an upload while receiving it failed (%s)", type(error).__name__)
             return None
         return key  # only after the end: a stream given up on fails with Aborted
 

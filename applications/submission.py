@@ -12,7 +12,7 @@ from . import audit
 from .models import Application, ApplicationFile
 from .references import new_reference
 from .roles import Role
-from .storage import application_storage, new_key
+from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
 from .workflow import NOT_COUNTING, Status
 
@@ -65,12 +65,15 @@ def store_uploads(uploads):
         for uploaded in uploads:
             stream = getattr(uploaded, "stream", None)
             key = stream.claim() if stream is not None else None
+            if key is None and stream is not None and unreachable(stream.error):
+                raise stream.error  # the bucket did not answer: trying again now would only make the school wait
             if key is None:
                 key = storage.save(new_key(extension_of(uploaded.name)), uploaded)
             keys.append(key)
     except Exception as error:  # whatever the storage backend raises (OSError, botocore's errors, timeouts)
         logger.warning("Storing an application file failed (%s); nothing was saved", type(error).__name__)
-        remove_stored(keys)
+        if not unreachable(error):  # else removing cannot succeed either: sweep_orphans does it later
+            remove_stored(keys)
         raise StorageFailure from error
     return keys
 

@@ -173,7 +173,8 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         self.file_bytes = 0
         self.digest = hashlib.sha256()
         self.stream = None
-        if self.stream_to is not None:
+        if self.stream_to is not None and not any(s.given_up for s in self.streams):
+            # A stream given up on means the bucket is slow or gone: the rest waits for the end of the request.
             self.stream = Stream(self.stream_to, new_key(extension_of(self.file_name)))
             self.streams.append(self.stream)
 

@@ -155,9 +155,9 @@ FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 PORTAL_RETENTION_YEARS = env.int("PORTAL_RETENTION_YEARS", default=3)  # see manage.py purge_applications
 PORTAL_SUBMIT_RATE = env("PORTAL_SUBMIT_RATE", default="10/h")  # complete applications per client address
 PORTAL_POST_RATE = env("PORTAL_POST_RATE", default="120/h")  # any form POSTs per client address (floods)
-PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="20/h")
+PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="20/h")  # failed status look-ups per client address
 # How long a browser keeps access to an application after submitting it or looking it up (reference + mobile).
-PORTAL_GRANT_HOURS = env.int("PORTAL_GRANT_HOURS", default=4)  # failed status look-ups per client address
+PORTAL_GRANT_HOURS = env.int("PORTAL_GRANT_HOURS", default=4)
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     from applications.storage import s3_options

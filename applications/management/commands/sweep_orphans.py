@@ -16,8 +16,21 @@ def stored_keys(storage, path=""):
         yield from stored_keys(storage, f"{path}/{folder}" if path else folder)
 
 
+def stale_multipart_uploads(storage, cutoff):
+    """Multipart uploads to the bucket begun before ``cutoff`` and never completed nor aborted (a worker killed
+    mid-upload, a bucket that stopped answering): invisible as objects, billed as parts. None on a local folder."""
+    bucket = getattr(storage, "bucket", None)
+    if bucket is None:
+        return
+    client = bucket.meta.client
+    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket.name, Prefix=storage.location):
+        for upload in page.get("Uploads", []):
+            if upload["Initiated"] < cutoff:
+                yield client, bucket.name, upload
+
+
 class Command(BaseCommand):
-    help = "删除私有存储中没有对应申报记录的文件（如保存过程中断留下的文件）。"
+    help = "删除私有存储中没有对应申报记录的文件（如保存过程中断留下的文件），并中止未完成的分片上传。"
 
     def add_arguments(self, parser):
         parser.add_argument("--hours", type=int, default=24, help="只删除早于这么多小时的文件（正在提交的不动）")
@@ -36,3 +49,10 @@ class Command(BaseCommand):
             removed += 1
             self.stdout.write(("将删除：" if dry_run else "已删除：") + key)
         self.stdout.write(self.style.SUCCESS(f"无主文件 {removed} 个{'（未删除）' if dry_run else '已删除'}。"))
+        aborted = 0
+        for client, bucket, upload in stale_multipart_uploads(storage, cutoff):
+            if not dry_run:
+                client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            aborted += 1
+            self.stdout.write(("将中止分片上传：" if dry_run else "已中止分片上传：") + upload["Key"])
+        self.stdout.write(self.style.SUCCESS(f"未完成的分片上传 {aborted} 个{'（未中止）' if dry_run else '已中止'}。"))
