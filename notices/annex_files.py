@@ -117,6 +117,8 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
     _style_row(sheet, row, 4, "cell-left")
     sheet.append([page.leader_label, office.safe_cell(leader), page.phone_label, office.safe_cell(phone)])
     _style_row(sheet, sheet.max_row, 4)
+    for cell in sheet[sheet.max_row]:
+        office.as_text(cell)
     sheet.append(page.columns())
     header_row = sheet.max_row
     _style_row(sheet, header_row, 4, "cell-bold")
@@ -131,11 +133,13 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
         if row == first_data_row:
             sheet.append(cells)
             _style_row(sheet, row, 4)
+            for column in range(1, 5):
+                office.as_text(sheet.cell(row=row, column=column))  # after the named style, which resets the flag
             prototypes = [sheet.cell(row=row, column=c)._style for c in range(1, 5)]
         else:
             # Cells made with a copy of the first row's style, as openpyxl's own worksheet copy does: several
             # times cheaper than assigning the named style to each cell of a 2,000-row table.
-            sheet.append([Cell(sheet, value=v, style_array=copy(p)) for v, p in zip(cells, prototypes, strict=True)])
+            sheet.append([office.as_text(Cell(sheet, value=v, style_array=copy(p))) for v, p in zip(cells, prototypes, strict=True)])
         # LibreOffice does not grow a wrapped row when it opens an .xlsx: give a row the lines it needs (and
         # a blank form two lines a row, room to write by hand).
         lines = max(office.estimated_lines(c, w) for c, w in zip(cells, widths, strict=True)) if rows else 2

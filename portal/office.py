@@ -12,6 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from .text import clean_text
@@ -160,11 +161,34 @@ def a4_portrait(sheet, repeat_rows=None):
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+def starts_like_formula(value):
+    """Text a spreadsheet would run as a formula if typed in (=, +, -, @ …)."""
+    return isinstance(value, str) and value.startswith(_FORMULA_PREFIXES)
+
+
 def safe_cell(value):
-    """Text a spreadsheet can hold safely: no characters XML forbids, and text that a spreadsheet would run as
-    a formula (=, +, -, @ …) gets a leading quote."""
-    if not isinstance(value, str):
-        return value
-    if value.startswith(_FORMULA_PREFIXES):
-        return "'" + clean_text(value)
-    return clean_text(value)
+    """Text an .xlsx cell can hold: no characters XML forbids. Pass the cell through ``as_text`` once styled."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def as_text(cell):
+    """Keep a value that starts like a formula as text, with nothing added to what the clerk reads: stored as
+    a string (openpyxl writes "=…" as a formula otherwise) and flagged quotePrefix, as Excel does for text typed
+    after an apostrophe, so it stays text when the cell is edited. Call it after styling: a named style resets
+    the flag."""
+    if starts_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def text_cells(sheet, values):
+    """Cells for ``sheet.append`` (normal or write-only), through ``as_text``. All cells, not only the guarded:
+    a write-only sheet reuses a cell it was given for the values after it, flag included."""
+    return [as_text(Cell(sheet, row=1, column=1, value=safe_cell(v))) for v in values]
+
+
+def csv_cell(value):
+    """CSV has no cell types: there a leading apostrophe is the standard guard against formulas."""
+    value = safe_cell(value)
+    return "'" + value if starts_like_formula(value) else value

@@ -159,19 +159,36 @@ def test_summary_prints_on_a4_with_borders_and_chinese_font(call, make_applicati
         assert cell.font.name == "宋体"
 
 
+def assert_text_without_apostrophe(cell, expected):
+    """What the clerk sees is what the school typed; the file stores it as text, never as a formula."""
+    assert cell.value == expected
+    assert cell.data_type == "s"
+    assert cell.quotePrefix  # Excel keeps it text when the cell is edited
+
+
 @pytest.mark.django_db
 def test_formula_in_a_school_or_project_is_text(call, make_application):
     make_application(project_name=INJECTION, school=INJECTION)
+    make_application(project_name="@SUM(A1) 项目", school="=SUM(A1)")
 
-    summary = values(sheet_of(summary_xlsx(call, Application.objects.all())))
-    assert ("'" + INJECTION + "（岳阳楼区）", "智慧课堂", "'" + INJECTION, "否") in summary
+    summary = sheet_of(summary_xlsx(call, Application.objects.all()))
+    cells = {c.value: c for row in summary.iter_rows() for c in row if c.value}
+    assert_text_without_apostrophe(cells[INJECTION + "（岳阳楼区）"], INJECTION + "（岳阳楼区）")  # the city-wide 单位名称
+    assert_text_without_apostrophe(cells[INJECTION], INJECTION)
+    assert_text_without_apostrophe(cells["@SUM(A1) 项目"], "@SUM(A1) 项目")
+    assert not any(str(v).startswith("'") for v in cells)
+    unit_summary = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="岳阳楼区")))
+    school = next(c for row in unit_summary.iter_rows() for c in row if c.value == "=SUM(A1)")
+    assert_text_without_apostrophe(school, "=SUM(A1)")  # the first data row, styled on its own path
 
-    listing = sheet_of(listing_xlsx(Application.objects.all()))
-    school = listing.cell(row=2, column=HEADERS.index("申报学校") + 1)
-    assert school.value == "'" + INJECTION and school.data_type == "s"
+    listing = sheet_of(listing_xlsx(Application.objects.order_by("pk")))
+    assert_text_without_apostrophe(listing.cell(row=2, column=HEADERS.index("申报学校") + 1), INJECTION)
+    assert_text_without_apostrophe(listing.cell(row=3, column=HEADERS.index("试点项目名称") + 1), "@SUM(A1) 项目")
+    assert not listing.cell(row=2, column=1).quotePrefix  # an ordinary value keeps an ordinary cell
 
-    text = listing_csv(Application.objects.all()).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(text)))[1][2] == "'" + INJECTION
+    text = listing_csv(Application.objects.order_by("pk")).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][2] == "'" + INJECTION  # in CSV the apostrophe is the guard
+    assert list(csv.reader(io.StringIO(text)))[2][4] == "'@SUM(A1) 项目"
 
 
 # ---------------------------------------------------------------- 附件4 申请表
@@ -268,7 +285,8 @@ def test_dossier_manifest_neutralises_formulas(call, make_application):
     make_application(school=INJECTION)
     archive = unzip(dossier_stream(call, Application.objects.all(), "x"))
     manifest = load_workbook(io.BytesIO(archive.read("x/清单.xlsx"))).active
-    assert manifest.cell(row=2, column=3).value == "'" + INJECTION
+    assert_text_without_apostrophe(manifest.cell(row=2, column=3), INJECTION)
+    assert not manifest.cell(row=2, column=7).quotePrefix and manifest.cell(row=2, column=7).data_type == "n"  # size
 
 
 def test_clean_name_removes_what_file_systems_reject():

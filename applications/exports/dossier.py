@@ -95,8 +95,7 @@ class Entry:
 
     def row(self):
         note = "与上传时记录的校验值不符" if self.expected_sha256 and self.expected_sha256 != self.sha256 else ""
-        values = [*self.application, self.material, self.path, self.size, self.sha256, note]
-        return [office.safe_cell(v) for v in values]
+        return [*self.application, self.material, self.path, self.size, self.sha256, note]
 
 
 def file_chunks(application_file):
@@ -123,7 +122,7 @@ def manifest_xlsx(entries):
     sheet.freeze_panes = "A2"
     sheet.append(MANIFEST_HEADERS)
     for entry in entries:
-        sheet.append(entry.row())
+        sheet.append(office.text_cells(sheet, entry.row()))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

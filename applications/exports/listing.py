@@ -49,7 +49,7 @@ def row(application):
         application.get_status_display(),
         submitted_text(application.submitted_at),
     ]
-    return [office.safe_cell(v) for v in values]
+    return values
 
 
 def rows(applications):
@@ -61,7 +61,7 @@ def listing_csv(applications) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
-    writer.writerows(rows(applications))
+    writer.writerows([office.csv_cell(v) for v in values] for values in rows(applications))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -73,7 +73,7 @@ def listing_xlsx(applications) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(name=office.CJK_FONT, bold=True)
     for values in rows(applications):
-        sheet.append(values)
+        sheet.append(office.text_cells(sheet, values))
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGHIJKLM", (14, 12, 24, 20, 30, 20, 8, 10, 14, 10, 14, 16, 20), strict=True):
         sheet.column_dimensions[letter].width = width
