@@ -17,6 +17,7 @@ from . import annex4
 
 OPINION_LINES = 6  # lines of 12 pt text in the 5.5 cm opinion box above the signature
 OPINION_LINE_WIDTH = 28  # half-width units per line in a half-page box
+STAMP_ROW_HEIGHT = 128  # points, 4.5 cm: the bureau's row takes its seal (4.2 cm across for a county bureau)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -68,17 +69,6 @@ def _sheet_heading(sheet, page, width):
         sheet.cell(row=row, column=1).font = office.xlsx_font(12)
 
 
-def _named_styles(workbook):
-    """Cell styles registered once per workbook: assigning a named style is cheap, building fonts, borders and
-    alignments per cell is not (it made a 2,000-row export several times slower than the bare write)."""
-    from openpyxl.styles import NamedStyle
-
-    for name, bold, align in (("cell", False, office.WRAP_CENTER), ("cell-bold", True, office.WRAP_CENTER),
-                              ("cell-left", False, office.WRAP_LEFT)):
-        style = NamedStyle(name=name, font=office.xlsx_font(11, bold=bold), border=office.BORDER, alignment=align)
-        workbook.add_named_style(style)
-
-
 def _style_row(sheet, row, width, style="cell"):
     for column in range(1, width + 1):
         sheet.cell(row=row, column=column).style = style
@@ -86,7 +76,7 @@ def _style_row(sheet, row, width, style="cell"):
 
 def quota_workbook(page):
     workbook = Workbook()
-    _named_styles(workbook)
+    office.named_styles(workbook)
     sheet = workbook.active
     sheet.title = "名额分配表"
     _sheet_heading(sheet, page, 2)
@@ -100,14 +90,15 @@ def quota_workbook(page):
     _style_row(sheet, sheet.max_row, 2, "cell-bold")
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 30
-    office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")
+    office.a4_page(sheet, repeat_rows=f"{header_row}:{header_row}")
     return _workbook_bytes(workbook)
 
 
 def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
-    """附件3 申报汇总表. ``rows`` are (unit, category, project, remark) tuples; with none, blank rows are printed."""
+    """附件3 申报汇总表. ``rows`` are (unit, category, project, remark) tuples; with none, blank rows are printed.
+    ``bureau_name`` is the stamping bureau's full name (平江县教育局), printed after the bureau label."""
     workbook = Workbook()
-    _named_styles(workbook)
+    office.named_styles(workbook)
     sheet = workbook.active
     sheet.title = "申报汇总表"
     _sheet_heading(sheet, page, 4)
@@ -122,8 +113,9 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
     sheet.append(page.columns())
     header_row = sheet.max_row
     _style_row(sheet, header_row, 4, "cell-bold")
-    for filled_in_by_hand in range(header_row - 2, header_row + 1):  # bureau and stamp, leader, column heads
+    for filled_in_by_hand in range(header_row - 1, header_row + 1):  # leader, column heads
         sheet.row_dimensions[filled_in_by_hand].height = 30
+    sheet.row_dimensions[header_row - 2].height = STAMP_ROW_HEIGHT
     row = header_row
     widths = (24, 22, 40, 18)
     first_data_row = row + 1
@@ -147,7 +139,7 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
             sheet.row_dimensions[row].height = 15 * lines
     for letter, width in zip("ABCD", widths, strict=True):
         sheet.column_dimensions[letter].width = width
-    office.a4_portrait(sheet, repeat_rows=f"{header_row}:{header_row}")
+    office.a4_page(sheet, repeat_rows=f"{header_row}:{header_row}")
     return _workbook_bytes(workbook)
 
 

@@ -114,7 +114,7 @@ def test_summary_for_one_unit_is_annex_3_filled(call, make_application):
 
     assert rows[0][0] == "附件3"
     assert rows[1][0] == "2019年岳阳市教育信息化创新\n试点项目申报汇总表"
-    assert any(r[0] == "县市区教育局名称（盖章）：岳阳楼区" for r in rows)
+    assert any(r[0] == "县市区教育局名称（盖章）：岳阳楼区教育局" for r in rows)  # the bureau that stamps, not the area
     leader_row = next(r for r in rows if r[0] == "县市区申报负责人")
     assert leader_row[1] is None and leader_row[3] is None  # the district fills these in
     data = row_after_header(rows, tuple(SUMMARY_HEADER))
@@ -164,6 +164,19 @@ def assert_text_without_apostrophe(cell, expected):
     assert cell.value == expected
     assert cell.data_type == "s"
     assert cell.quotePrefix  # Excel keeps it text when the cell is edited
+
+
+@pytest.mark.django_db
+def test_summary_bureau_row_names_the_bureau_and_has_room_for_its_seal(call, make_application):
+    make_application(unit="平江县")
+    make_application(unit="市本级")
+    sheet = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="平江县")))
+    bureau = next(row[0] for row in sheet.iter_rows() if str(row[0].value).startswith("县市区教育局名称"))
+
+    assert bureau.value == "县市区教育局名称（盖章）：平江县教育局"
+    assert sheet.row_dimensions[bureau.row].height >= 119  # a county bureau's seal is 4.2 cm (119 pt) across
+    city_level = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="市本级")))
+    assert "县市区教育局名称（盖章）：岳阳市教育体育局" in [r[0] for r in values(city_level)]  # the city's own bureau
 
 
 @pytest.mark.django_db
@@ -334,6 +347,23 @@ def test_listing_xlsx_has_a_row_per_application(make_application):
     rows = values(sheet_of(listing_xlsx(Application.objects.all())))
     assert list(rows[0]) == HEADERS
     assert len(rows) == 3
+
+
+@pytest.mark.django_db
+def test_listing_xlsx_prints_on_a4_landscape_with_borders_and_the_header_on_every_page(make_application):
+    for _ in range(3):
+        make_application(project_name="基于人工智能的区域智慧课堂精准教学模式构建与实践研究")
+    sheet = sheet_of(listing_xlsx(Application.objects.all()))
+
+    assert int(sheet.page_setup.paperSize) == 9 and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0  # one page wide
+    assert sheet.print_title_rows == "$1:$1"  # the header row repeats on every printed page
+    for row in sheet.iter_rows(min_row=1, max_row=4):
+        for cell in row:
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell.coordinate
+            assert cell.alignment.wrap_text and cell.font.name == "宋体"
+    assert sheet.row_dimensions[2].height >= 30  # the long project name wraps: the row is as tall as its lines
 
 
 # ---------------------------------------------------------------- management commands
