@@ -371,7 +371,7 @@ def test_listing_xlsx_prints_on_a4_landscape_with_borders_and_the_header_on_ever
 
 @pytest.mark.django_db
 def test_export_summary_command_writes_the_workbook(call, make_application, tmp_path):
-    make_application(school="命令中学", project_name="命令导出")
+    make_application(school="命令中学", project_name="命令导出", status=Status.RECOMMENDED)
     output = tmp_path / "汇总.xlsx"
 
     call_command("export_summary", "--call", call.slug, "--unit", "岳阳楼区", "-o", str(output), stdout=io.StringIO())
@@ -382,10 +382,15 @@ def test_export_summary_command_writes_the_workbook(call, make_application, tmp_
 
 @pytest.mark.django_db
 def test_export_summary_command_defaults_to_the_latest_call_and_the_city(call, make_application, tmp_path):
-    make_application(unit="平江县", school="全市中学", project_name="全市导出")
+    make_application(unit="平江县", school="全市中学", project_name="全市导出", status=Status.APPROVED)
+    make_application(unit="平江县", school="退回中学", status=Status.RETURNED)
     output = tmp_path / "全市.xlsx"
     call_command("export_summary", "-o", str(output), stdout=io.StringIO())
-    assert ("全市中学（平江县）", "智慧课堂", "全市导出", "否") in values(sheet_of(output.read_bytes()))
+    rows = values(sheet_of(output.read_bytes()))
+    assert ("全市中学（平江县）", "智慧课堂", "全市导出", "否") in rows
+    assert not any("退回中学" in str(row[0]) for row in rows)  # by default only what the districts recommend
+    call_command("export_summary", "--all", "-o", str(output), stdout=io.StringIO())
+    assert any("退回中学" in str(row[0]) for row in values(sheet_of(output.read_bytes())))
 
 
 @pytest.mark.django_db
