@@ -305,7 +305,37 @@ def test_dossier_manifest_neutralises_formulas(call, make_application):
 def test_clean_name_removes_what_file_systems_reject():
     assert clean_name('a/b\\c:d*e?f"g<h>i|j\x00k\nl') == "abcdefghijkl"
     assert clean_name("  ..  ") == "未命名"
-    assert len(clean_name("长" * 500)) == 60
+    assert clean_name("长" * 500) == "长" * 33  # 99 bytes of UTF-8: at most 100, never half a character
+    latin = "Yueyang No.1 Middle School " * 10
+    assert latin.startswith(clean_name(latin) + " ")  # a Latin word is not cut in two
+
+
+LONG_SCHOOL = "平江县思源实验学校（平江县第一中学初中部）"
+LONG_PROJECT = "基于人工智能与大数据的区域智慧课堂精准教学模式构建与实践研究——以初中数学、物理、化学三科为例" * 2
+
+
+@pytest.mark.django_db
+def test_dossier_names_fit_in_100_bytes_and_unzip(call, make_application, tmp_path):
+    application = make_application(school=LONG_SCHOOL, project_name=LONG_PROJECT)
+    add_file(application, b"%PDF-1.4 plan", label="工作方案", original="工作方案.pdf")
+    add_file(application, b"%PDF-1.4 plan 2", label="工作方案", original="工作方案.pdf")
+    add_file(application, b"%PDF-1.4 x", label="佐证材料", original=LONG_PROJECT + ".pdf")
+    add_file(application, b"%PDF-1.4 y", label="佐证材料", original=LONG_PROJECT + ".pdf")
+
+    archive = unzip(dossier_stream(call, Application.objects.all(), "申报材料-平江县-20190610"))
+    names = archive.namelist()
+
+    for name in names:
+        for part in name.split("/"):
+            assert len(part.encode("utf-8")) <= 100, part
+    folder = names[0].split("/")[2]
+    assert folder.startswith(LONG_SCHOOL + "-基于人工智能") and folder.endswith("-" + application.reference)
+    files = [name.split("/")[3] for name in names if name.count("/") == 3]
+    assert "工作方案.pdf" in files and "工作方案 (2).pdf" in files  # the label once, not 工作方案-工作方案.pdf
+    evidence = [f for f in files if f.startswith("佐证材料-基于")]
+    assert len(evidence) == 2 and evidence[1].endswith(" (2).pdf")  # cut to make room for the number
+    archive.extractall(tmp_path)  # what unzip does: every name is one the file system accepts
+    assert (tmp_path / names[0]).is_file()
 
 
 @pytest.mark.django_db
