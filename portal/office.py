@@ -84,8 +84,17 @@ def add_title(document, lines, size=18):
         add_paragraph(document, line, size=size, bold=True, align="center", font=HEADING_FONT)
 
 
-def set_cell_text(cell, text, *, size=12, bold=None, align=None):
-    """Replace a table cell's content with one or more lines (split on newlines)."""
+def exact_spacing(paragraph, line_pt, after_pt=0, before_pt=0):
+    """Lines exactly ``line_pt`` apart and no space around: Word, WPS and LibreOffice then give the paragraph
+    the same height whatever font each substitutes, so a page can be planned."""
+    paragraph.paragraph_format.line_spacing = Pt(line_pt)
+    paragraph.paragraph_format.space_before = Pt(before_pt)
+    paragraph.paragraph_format.space_after = Pt(after_pt)
+    return paragraph
+
+
+def set_cell_text(cell, text, *, size=12, bold=None, align=None, line_pt=None):
+    """Replace a table cell's content with one or more lines (split on newlines); ``line_pt``: exact spacing."""
     cell.text = ""
     lines = clean_text(str(text)).split("\n") if text is not None else [""]
     first = cell.paragraphs[0]
@@ -95,6 +104,8 @@ def set_cell_text(cell, text, *, size=12, bold=None, align=None):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif align == "right":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        if line_pt:
+            exact_spacing(paragraph, line_pt)
         set_run_font(paragraph.add_run(line), size=size, bold=bold)
 
 
@@ -105,8 +116,8 @@ def bordered_table(document, rows, cols):
     return table
 
 
-def set_row_height(row, cm):
-    row.height = Cm(cm)  # at least this high: a row with more text grows
+def set_row_height(row, cm=None, pt=None):
+    row.height = Cm(cm) if cm is not None else Pt(pt)  # at least this high: a row with more text grows
 
 
 def keep_row_together(row):
@@ -126,6 +137,35 @@ def estimated_lines(text, width):
         units = len(line.encode("gbk", "replace"))  # GBK: two bytes a Chinese character, one a Latin one
         lines += max(1, -(-units // max(1, int(width))))
     return lines
+
+
+def cut_to_lines(text, lines, width):
+    """(head, rest): the most of ``text`` that takes at most ``lines`` lines ``width`` half-width units wide,
+    ended at a sentence or a clause where one is near, and what is left (with its line breaks)."""
+    head, used = [], 0
+    paragraphs = str(text or "").split("\n")
+    for i, paragraph in enumerate(paragraphs):
+        need = estimated_lines(paragraph, width)
+        if used + need <= lines:
+            head.append(paragraph)
+            used += need
+            continue
+        room, end = (lines - used) * width, 0
+        for ch in paragraph:
+            room -= len(ch.encode("gbk", "replace"))
+            if room < 0:
+                break
+            end += 1
+        # End at a sentence in the last half, else at a clause in the last third, else where the box is full.
+        for marks, share in (("。；！？;!?", 2), ("，、：,:", 3)):
+            at = max(paragraph.rfind(mark, 0, end) for mark in marks) + 1
+            if at > end - end // share:
+                end = at
+                break
+        if end:
+            head.append(paragraph[:end])
+        return "\n".join(head), "\n".join([paragraph[end:], *paragraphs[i + 1 :]]).strip("\n")
+    return "\n".join(head), ""
 
 
 def docx_bytes(document):

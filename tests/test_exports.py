@@ -4,6 +4,8 @@ import csv
 import hashlib
 import io
 import itertools
+import shutil
+import subprocess
 import uuid
 import zipfile
 
@@ -251,6 +253,91 @@ def test_application_docx_shows_opinions_once_decided(make_application):
     assert "同意推荐。" in text and "同意立项。" in text
     assert f"{timezone.localtime().year}年" in text
     assert "宋体" in _east_asian_fonts(document)
+
+
+SUMMARY_1000 = ("一、试点目标\n" + "本校以智慧课堂为抓手，依托平板电脑和学习分析平台，开展以学定教的课堂互动教学改革。" * 30)[:1000]
+OPINION_100 = ("经审核，该校试点方案目标明确、措施具体、保障有力，具备开展试点的基础条件，同意推荐。" * 3)[:100]
+
+
+def form_and_continuation(data):
+    """(form table, 续页 table or None, index of the 续页 heading or None, paragraphs) of a filled 附件4."""
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = document.paragraphs
+    at = next((i for i, p in enumerate(paragraphs) if p.paragraph_format.page_break_before), None)
+    tables = document.tables
+    return tables[0], (tables[1] if len(tables) > 1 else None), at, paragraphs
+
+
+def cell_lines(cell):
+    return [p.text for p in cell.paragraphs]
+
+
+@pytest.mark.django_db
+def test_long_summary_continues_on_a_continuation_page_and_the_form_keeps_room_to_stamp(make_application):
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from notices.annex_files import PAGE_PT
+
+    application = make_application(summary=SUMMARY_1000, district_opinion=OPINION_100, city_opinion=OPINION_100,
+                                   district_decided_at=timezone.now(), city_decided_at=timezone.now())
+    form, continuation, at, paragraphs = form_and_continuation(application_docx(application))
+
+    # The form is one page: its rows, at the heights they are given, and the lines around them fit A4.
+    heading_pt = sum(p.paragraph_format.line_spacing.pt for p in paragraphs[:at])
+    assert heading_pt and all(p.paragraph_format.line_spacing == Pt(18) for row in form.rows for c in row.cells
+                              for p in c.paragraphs)  # exact lines: Word, WPS and LibreOffice agree on heights
+    assert sum(row.height.pt for row in form.rows) + heading_pt <= PAGE_PT
+    for row in form.rows[4:]:
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    # Each opinion box: its whole opinion, then at least 5 blank lines above 负责人/盖章 and the date: a seal fits.
+    for cell in (form.rows[5].cells[0], form.rows[5].cells[2]):
+        lines = cell_lines(cell)
+        assert lines[1] == OPINION_100 and lines[-2].startswith("负责人：") and "年" in lines[-1]
+        assert lines[2:-2] == [""] * len(lines[2:-2]) and len(lines[2:-2]) >= 5
+    opinion_pt = form.rows[5].height.pt
+    assert opinion_pt >= (1 + 7 + 5 + 2) * 18  # label, 100 characters at 16 a line, the seal's room, signature
+
+    # The summary: as much as its box holds, then the rest on the 续页, nothing lost or repeated.
+    box = cell_lines(form.rows[4].cells[0])
+    assert box[0].startswith("试点实施方案要点") and box[-1] == "（下转续页）"
+    assert paragraphs[at].text == "试点实施方案要点（续页）"
+    assert application.school in paragraphs[at + 1].text
+    rest = cell_lines(continuation.rows[0].cells[0])
+    assert rest[0] == "（接上页）"
+    assert "".join(box[1:-1] + rest[1:]).replace("\n", "") == SUMMARY_1000.replace("\n", "")
+    assert box[-2].endswith("。")  # the box ends at the end of a sentence
+
+
+@pytest.mark.django_db
+def test_short_application_stays_one_page_without_continuation(make_application):
+    application = make_application(district_opinion="同意推荐。", district_decided_at=timezone.now())
+    form, continuation, at, _ = form_and_continuation(application_docx(application))
+
+    assert continuation is None and at is None
+    assert cell_lines(form.rows[4].cells[0])[1:] == ["以平板电脑开展课堂互动教学。"]
+    assert cell_lines(form.rows[5].cells[0])[1] == "同意推荐。"
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")), reason="needs LibreOffice, poppler")
+@pytest.mark.django_db
+def test_rendered_form_keeps_both_opinion_boxes_on_its_first_page(make_application, tmp_path):
+    """As a clerk prints it: LibreOffice lays out the page (skipped where it is not installed)."""
+    long = make_application(summary=SUMMARY_1000, district_opinion=OPINION_100, district_decided_at=timezone.now())
+    short = make_application()
+    pages = {}
+    for name, application in (("long", long), ("short", short)):
+        (tmp_path / f"{name}.docx").write_bytes(application_docx(application))
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                        "pdf", "--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")], check=True, capture_output=True)
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        pages[name] = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    assert len(pages["short"]) == 1
+    first, *rest = pages["long"]
+    assert len(rest) == 1 and "续页" in rest[0]
+    assert "县（市区）教育局意见" in first and "市（州）教育局意见" in first and first.count("负责人：") == 2
+    assert "同意推荐" in first  # the opinion's last words, above the district's signature and seal
 
 
 # ---------------------------------------------------------------- the dossier ZIP
