@@ -148,7 +148,9 @@ def summary_workbook(page, rows, bureau_name="", leader="", phone=""):
         else:
             # Cells made with a copy of the first row's style, as openpyxl's own worksheet copy does: several
             # times cheaper than assigning the named style to each cell of a 2,000-row table.
-            sheet.append([office.as_text(Cell(sheet, value=v, style_array=copy(p))) for v, p in zip(cells, prototypes, strict=True)])
+            sheet.append(
+                [office.as_text(Cell(sheet, value=v, style_array=copy(p))) for v, p in zip(cells, prototypes, strict=True)]
+            )
         # LibreOffice does not grow a wrapped row when it opens an .xlsx: give a row the lines it needs (and
         # a blank form two lines a row, room to write by hand).
         lines = max(office.estimated_lines(c, w) for c, w in zip(cells, widths, strict=True)) if rows else 2

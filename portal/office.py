@@ -204,7 +204,8 @@ def named_styles(workbook):
     """Bordered cell styles registered once per workbook: assigning a named style is cheap, building fonts,
     borders and alignments per cell is not (it made a 2,000-row export several times slower than the bare
     write)."""
-    for name, bold, align in (("cell", False, WRAP_CENTER), ("cell-bold", True, WRAP_CENTER), ("cell-left", False, WRAP_LEFT)):
+    styles = (("cell", False, WRAP_CENTER), ("cell-bold", True, WRAP_CENTER), ("cell-left", False, WRAP_LEFT))
+    for name, bold, align in styles:
         workbook.add_named_style(NamedStyle(name=name, font=xlsx_font(11, bold=bold), border=BORDER, alignment=align))
 
 

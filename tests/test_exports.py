@@ -329,7 +329,8 @@ def test_rendered_form_keeps_both_opinion_boxes_on_its_first_page(make_applicati
     for name, application in (("long", long), ("short", short)):
         (tmp_path / f"{name}.docx").write_bytes(application_docx(application))
         subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
-                        "pdf", "--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")], check=True, capture_output=True)
+                        "pdf", "--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")],
+                       check=True, capture_output=True)
         text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-"], check=True,
                               capture_output=True, text=True).stdout
         pages[name] = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")

@@ -282,7 +282,7 @@ def test_the_command_the_admin_and_the_dossier_export_the_same_recommended_appli
 
     from django.core.management import call_command
 
-    listed = {make_application(status=Status.RECOMMENDED).project_name, make_application(status=Status.APPROVED).project_name}
+    listed = {make_application(status=status).project_name for status in (Status.RECOMMENDED, Status.APPROVED)}
     make_application(status=Status.RETURNED, project_name="退回的项目")
     make_application(project_name="未推荐的项目")  # quota of 平江县: 2; only the two that hold its places are listed
 
