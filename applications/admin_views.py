@@ -222,9 +222,12 @@ def _int_param(request, name):
 
 
 def _export_scope(request):
-    """(call, unit or None, scoped applications) for the summary and dossier exports."""
+    """(call, unit or None, scoped applications) for the summary and dossier exports: the recommended ones, as
+    ``manage.py export_summary`` (``all=1``: every status)."""
     call = get_object_or_404(calls(), pk=_int_param(request, "call") or getattr(latest_call(), "pk", None))
     applications = permissions.scoped_applications(request.user).filter(call=call)
+    if request.GET.get("all") != "1":
+        applications = workflow.recommended(applications)
     unit = None
     if request.GET.get("unit"):
         unit = get_object_or_404(Unit, pk=_int_param(request, "unit"))
@@ -242,8 +245,6 @@ def _export_scope(request):
 def export_summary(request):
     """附件3: the applications a unit recommends (or, for the city, all recommended and decided ones)."""
     call, unit, applications = _export_scope(request)
-    if request.GET.get("all") != "1":
-        applications = applications.filter(status__in=[Status.RECOMMENDED, Status.APPROVED, Status.DECLINED])
     audit.record(request.user, "export", call=call, detail=f"申报汇总表（附件3）{unit.name if unit else '全市'}")
     name = f"申报汇总表-{unit.name if unit else '全市'}-{timezone.localdate():%Y%m%d}.xlsx"
     return _download(xlsx_export.summary_xlsx(call, applications, unit=unit), XLSX, name)
@@ -296,7 +297,7 @@ def dashboard_rows(user, call):
         row["unit"]: row
         for row in applications.order_by().values("unit").annotate(
             received=Count("pk"),
-            recommended=Count("pk", filter=Q(status__in=[Status.RECOMMENDED, Status.APPROVED, Status.DECLINED])),
+            recommended=Count("pk", filter=Q(status__in=workflow.RECOMMENDED_STATUSES)),
             approved=Count("pk", filter=Q(status=Status.APPROVED)),
         )
     }

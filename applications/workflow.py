@@ -60,11 +60,20 @@ TRANSITIONS = {
     )
 }
 
+# Applications that hold or held the district's recommendation (then approved or declined by the city; 市本级
+# ones once the city decided). What Annex 3 and the dossier list by default, and the dashboard counts.
+RECOMMENDED_STATUSES = (Status.RECOMMENDED, Status.APPROVED, Status.DECLINED)
+
 # Statuses that hold one of the unit's places.
 _PLACE_HOLDING = {
-    DISTRICT: (Status.RECOMMENDED, Status.APPROVED, Status.DECLINED),
+    DISTRICT: RECOMMENDED_STATUSES,
     CITY: (Status.APPROVED,),
 }
+
+
+def recommended(applications):
+    """The exports' default: of ``applications``, those the district recommends (or did, before the city decided)."""
+    return applications.filter(status__in=RECOMMENDED_STATUSES)
 
 
 class TransitionError(Exception):

@@ -4,6 +4,8 @@ import csv
 import hashlib
 import io
 import itertools
+import shutil
+import subprocess
 import uuid
 import zipfile
 
@@ -114,7 +116,7 @@ def test_summary_for_one_unit_is_annex_3_filled(call, make_application):
 
     assert rows[0][0] == "附件3"
     assert rows[1][0] == "2019年岳阳市教育信息化创新\n试点项目申报汇总表"
-    assert any(r[0] == "县市区教育局名称（盖章）：岳阳楼区" for r in rows)
+    assert any(r[0] == "县市区教育局名称（盖章）：岳阳楼区教育局" for r in rows)  # the bureau that stamps, not the area
     leader_row = next(r for r in rows if r[0] == "县市区申报负责人")
     assert leader_row[1] is None and leader_row[3] is None  # the district fills these in
     data = row_after_header(rows, tuple(SUMMARY_HEADER))
@@ -159,19 +161,49 @@ def test_summary_prints_on_a4_with_borders_and_chinese_font(call, make_applicati
         assert cell.font.name == "宋体"
 
 
+def assert_text_without_apostrophe(cell, expected):
+    """What the clerk sees is what the school typed; the file stores it as text, never as a formula."""
+    assert cell.value == expected
+    assert cell.data_type == "s"
+    assert cell.quotePrefix  # Excel keeps it text when the cell is edited
+
+
+@pytest.mark.django_db
+def test_summary_bureau_row_names_the_bureau_and_has_room_for_its_seal(call, make_application):
+    make_application(unit="平江县")
+    make_application(unit="市本级")
+    sheet = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="平江县")))
+    bureau = next(row[0] for row in sheet.iter_rows() if str(row[0].value).startswith("县市区教育局名称"))
+
+    assert bureau.value == "县市区教育局名称（盖章）：平江县教育局"
+    assert sheet.row_dimensions[bureau.row].height >= 119  # a county bureau's seal is 4.2 cm (119 pt) across
+    city_level = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="市本级")))
+    assert "县市区教育局名称（盖章）：岳阳市教育体育局" in [r[0] for r in values(city_level)]  # the city's own bureau
+
+
 @pytest.mark.django_db
 def test_formula_in_a_school_or_project_is_text(call, make_application):
     make_application(project_name=INJECTION, school=INJECTION)
+    make_application(project_name="@SUM(A1) 项目", school="=SUM(A1)")
 
-    summary = values(sheet_of(summary_xlsx(call, Application.objects.all())))
-    assert ("'" + INJECTION + "（岳阳楼区）", "智慧课堂", "'" + INJECTION, "否") in summary
+    summary = sheet_of(summary_xlsx(call, Application.objects.all()))
+    cells = {c.value: c for row in summary.iter_rows() for c in row if c.value}
+    assert_text_without_apostrophe(cells[INJECTION + "（岳阳楼区）"], INJECTION + "（岳阳楼区）")  # the city-wide 单位名称
+    assert_text_without_apostrophe(cells[INJECTION], INJECTION)
+    assert_text_without_apostrophe(cells["@SUM(A1) 项目"], "@SUM(A1) 项目")
+    assert not any(str(v).startswith("'") for v in cells)
+    unit_summary = sheet_of(summary_xlsx(call, Application.objects.all(), unit=Unit.objects.get(name="岳阳楼区")))
+    school = next(c for row in unit_summary.iter_rows() for c in row if c.value == "=SUM(A1)")
+    assert_text_without_apostrophe(school, "=SUM(A1)")  # the first data row, styled on its own path
 
-    listing = sheet_of(listing_xlsx(Application.objects.all()))
-    school = listing.cell(row=2, column=HEADERS.index("申报学校") + 1)
-    assert school.value == "'" + INJECTION and school.data_type == "s"
+    listing = sheet_of(listing_xlsx(Application.objects.order_by("pk")))
+    assert_text_without_apostrophe(listing.cell(row=2, column=HEADERS.index("申报学校") + 1), INJECTION)
+    assert_text_without_apostrophe(listing.cell(row=3, column=HEADERS.index("试点项目名称") + 1), "@SUM(A1) 项目")
+    assert not listing.cell(row=2, column=1).quotePrefix  # an ordinary value keeps an ordinary cell
 
-    text = listing_csv(Application.objects.all()).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(text)))[1][2] == "'" + INJECTION
+    text = listing_csv(Application.objects.order_by("pk")).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1][2] == "'" + INJECTION  # in CSV the apostrophe is the guard
+    assert list(csv.reader(io.StringIO(text)))[2][4] == "'@SUM(A1) 项目"
 
 
 # ---------------------------------------------------------------- 附件4 申请表
@@ -223,6 +255,92 @@ def test_application_docx_shows_opinions_once_decided(make_application):
     assert "宋体" in _east_asian_fonts(document)
 
 
+SUMMARY_1000 = ("一、试点目标\n" + "本校以智慧课堂为抓手，依托平板电脑和学习分析平台，开展以学定教的课堂互动教学改革。" * 30)[:1000]
+OPINION_100 = ("经审核，该校试点方案目标明确、措施具体、保障有力，具备开展试点的基础条件，同意推荐。" * 3)[:100]
+
+
+def form_and_continuation(data):
+    """(form table, 续页 table or None, index of the 续页 heading or None, paragraphs) of a filled 附件4."""
+    document = docx.Document(io.BytesIO(data))
+    paragraphs = document.paragraphs
+    at = next((i for i, p in enumerate(paragraphs) if p.paragraph_format.page_break_before), None)
+    tables = document.tables
+    return tables[0], (tables[1] if len(tables) > 1 else None), at, paragraphs
+
+
+def cell_lines(cell):
+    return [p.text for p in cell.paragraphs]
+
+
+@pytest.mark.django_db
+def test_long_summary_continues_on_a_continuation_page_and_the_form_keeps_room_to_stamp(make_application):
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    from notices.annex_files import PAGE_PT
+
+    application = make_application(summary=SUMMARY_1000, district_opinion=OPINION_100, city_opinion=OPINION_100,
+                                   district_decided_at=timezone.now(), city_decided_at=timezone.now())
+    form, continuation, at, paragraphs = form_and_continuation(application_docx(application))
+
+    # The form is one page: its rows, at the heights they are given, and the lines around them fit A4.
+    heading_pt = sum(p.paragraph_format.line_spacing.pt for p in paragraphs[:at])
+    assert heading_pt and all(p.paragraph_format.line_spacing == Pt(18) for row in form.rows for c in row.cells
+                              for p in c.paragraphs)  # exact lines: Word, WPS and LibreOffice agree on heights
+    assert sum(row.height.pt for row in form.rows) + heading_pt <= PAGE_PT
+    for row in form.rows[4:]:
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+    # Each opinion box: its whole opinion, then at least 5 blank lines above 负责人/盖章 and the date: a seal fits.
+    for cell in (form.rows[5].cells[0], form.rows[5].cells[2]):
+        lines = cell_lines(cell)
+        assert lines[1] == OPINION_100 and lines[-2].startswith("负责人：") and "年" in lines[-1]
+        assert lines[2:-2] == [""] * len(lines[2:-2]) and len(lines[2:-2]) >= 5
+    opinion_pt = form.rows[5].height.pt
+    assert opinion_pt >= (1 + 7 + 5 + 2) * 18  # label, 100 characters at 16 a line, the seal's room, signature
+
+    # The summary: as much as its box holds, then the rest on the 续页, nothing lost or repeated.
+    box = cell_lines(form.rows[4].cells[0])
+    assert box[0].startswith("试点实施方案要点") and box[-1] == "（下转续页）"
+    assert paragraphs[at].text == "试点实施方案要点（续页）"
+    assert application.school in paragraphs[at + 1].text
+    rest = cell_lines(continuation.rows[0].cells[0])
+    assert rest[0] == "（接上页）"
+    assert "".join(box[1:-1] + rest[1:]).replace("\n", "") == SUMMARY_1000.replace("\n", "")
+    assert box[-2].endswith("。")  # the box ends at the end of a sentence
+
+
+@pytest.mark.django_db
+def test_short_application_stays_one_page_without_continuation(make_application):
+    application = make_application(district_opinion="同意推荐。", district_decided_at=timezone.now())
+    form, continuation, at, _ = form_and_continuation(application_docx(application))
+
+    assert continuation is None and at is None
+    assert cell_lines(form.rows[4].cells[0])[1:] == ["以平板电脑开展课堂互动教学。"]
+    assert cell_lines(form.rows[5].cells[0])[1] == "同意推荐。"
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")), reason="needs LibreOffice, poppler")
+@pytest.mark.django_db
+def test_rendered_form_keeps_both_opinion_boxes_on_its_first_page(make_application, tmp_path):
+    """As a clerk prints it: LibreOffice lays out the page (skipped where it is not installed)."""
+    long = make_application(summary=SUMMARY_1000, district_opinion=OPINION_100, district_decided_at=timezone.now())
+    short = make_application()
+    pages = {}
+    for name, application in (("long", long), ("short", short)):
+        (tmp_path / f"{name}.docx").write_bytes(application_docx(application))
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                        "pdf", "--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")],
+                       check=True, capture_output=True)
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{name}.pdf"), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        pages[name] = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    assert len(pages["short"]) == 1
+    first, *rest = pages["long"]
+    assert len(rest) == 1 and "续页" in rest[0]
+    assert "县（市区）教育局意见" in first and "市（州）教育局意见" in first and first.count("负责人：") == 2
+    assert "同意推荐" in first  # the opinion's last words, above the district's signature and seal
+
+
 # ---------------------------------------------------------------- the dossier ZIP
 
 
@@ -268,13 +386,44 @@ def test_dossier_manifest_neutralises_formulas(call, make_application):
     make_application(school=INJECTION)
     archive = unzip(dossier_stream(call, Application.objects.all(), "x"))
     manifest = load_workbook(io.BytesIO(archive.read("x/清单.xlsx"))).active
-    assert manifest.cell(row=2, column=3).value == "'" + INJECTION
+    assert_text_without_apostrophe(manifest.cell(row=2, column=3), INJECTION)
+    assert not manifest.cell(row=2, column=7).quotePrefix and manifest.cell(row=2, column=7).data_type == "n"  # size
 
 
 def test_clean_name_removes_what_file_systems_reject():
     assert clean_name('a/b\\c:d*e?f"g<h>i|j\x00k\nl') == "abcdefghijkl"
     assert clean_name("  ..  ") == "未命名"
-    assert len(clean_name("长" * 500)) == 60
+    assert clean_name("长" * 500) == "长" * 33  # 99 bytes of UTF-8: at most 100, never half a character
+    latin = "Yueyang No.1 Middle School " * 10
+    assert latin.startswith(clean_name(latin) + " ")  # a Latin word is not cut in two
+
+
+LONG_SCHOOL = "平江县思源实验学校（平江县第一中学初中部）"
+LONG_PROJECT = "基于人工智能与大数据的区域智慧课堂精准教学模式构建与实践研究——以初中数学、物理、化学三科为例" * 2
+
+
+@pytest.mark.django_db
+def test_dossier_names_fit_in_100_bytes_and_unzip(call, make_application, tmp_path):
+    application = make_application(school=LONG_SCHOOL, project_name=LONG_PROJECT)
+    add_file(application, b"%PDF-1.4 plan", label="工作方案", original="工作方案.pdf")
+    add_file(application, b"%PDF-1.4 plan 2", label="工作方案", original="工作方案.pdf")
+    add_file(application, b"%PDF-1.4 x", label="佐证材料", original=LONG_PROJECT + ".pdf")
+    add_file(application, b"%PDF-1.4 y", label="佐证材料", original=LONG_PROJECT + ".pdf")
+
+    archive = unzip(dossier_stream(call, Application.objects.all(), "申报材料-平江县-20190610"))
+    names = archive.namelist()
+
+    for name in names:
+        for part in name.split("/"):
+            assert len(part.encode("utf-8")) <= 100, part
+    folder = names[0].split("/")[2]
+    assert folder.startswith(LONG_SCHOOL + "-基于人工智能") and folder.endswith("-" + application.reference)
+    files = [name.split("/")[3] for name in names if name.count("/") == 3]
+    assert "工作方案.pdf" in files and "工作方案 (2).pdf" in files  # the label once, not 工作方案-工作方案.pdf
+    evidence = [f for f in files if f.startswith("佐证材料-基于")]
+    assert len(evidence) == 2 and evidence[1].endswith(" (2).pdf")  # cut to make room for the number
+    archive.extractall(tmp_path)  # what unzip does: every name is one the file system accepts
+    assert (tmp_path / names[0]).is_file()
 
 
 @pytest.mark.django_db
@@ -318,12 +467,29 @@ def test_listing_xlsx_has_a_row_per_application(make_application):
     assert len(rows) == 3
 
 
+@pytest.mark.django_db
+def test_listing_xlsx_prints_on_a4_landscape_with_borders_and_the_header_on_every_page(make_application):
+    for _ in range(3):
+        make_application(project_name="基于人工智能的区域智慧课堂精准教学模式构建与实践研究")
+    sheet = sheet_of(listing_xlsx(Application.objects.all()))
+
+    assert int(sheet.page_setup.paperSize) == 9 and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0  # one page wide
+    assert sheet.print_title_rows == "$1:$1"  # the header row repeats on every printed page
+    for row in sheet.iter_rows(min_row=1, max_row=4):
+        for cell in row:
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell.coordinate
+            assert cell.alignment.wrap_text and cell.font.name == "宋体"
+    assert sheet.row_dimensions[2].height >= 30  # the long project name wraps: the row is as tall as its lines
+
+
 # ---------------------------------------------------------------- management commands
 
 
 @pytest.mark.django_db
 def test_export_summary_command_writes_the_workbook(call, make_application, tmp_path):
-    make_application(school="命令中学", project_name="命令导出")
+    make_application(school="命令中学", project_name="命令导出", status=Status.RECOMMENDED)
     output = tmp_path / "汇总.xlsx"
 
     call_command("export_summary", "--call", call.slug, "--unit", "岳阳楼区", "-o", str(output), stdout=io.StringIO())
@@ -335,10 +501,15 @@ def test_export_summary_command_writes_the_workbook(call, make_application, tmp_
 @pytest.mark.django_db
 @pytest.mark.usefixtures("only_2019")
 def test_export_summary_command_defaults_to_the_latest_call_and_the_city(call, make_application, tmp_path):
-    make_application(unit="平江县", school="全市中学", project_name="全市导出")
+    make_application(unit="平江县", school="全市中学", project_name="全市导出", status=Status.APPROVED)
+    make_application(unit="平江县", school="退回中学", status=Status.RETURNED)
     output = tmp_path / "全市.xlsx"
     call_command("export_summary", "-o", str(output), stdout=io.StringIO())
-    assert ("全市中学（平江县）", "智慧课堂", "全市导出", "否") in values(sheet_of(output.read_bytes()))
+    rows = values(sheet_of(output.read_bytes()))
+    assert ("全市中学（平江县）", "智慧课堂", "全市导出", "否") in rows
+    assert not any("退回中学" in str(row[0]) for row in rows)  # by default only what the districts recommend
+    call_command("export_summary", "--all", "-o", str(output), stdout=io.StringIO())
+    assert any("退回中学" in str(row[0]) for row in values(sheet_of(output.read_bytes())))
 
 
 @pytest.mark.django_db

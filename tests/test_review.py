@@ -277,6 +277,32 @@ def test_the_summary_export_through_the_view_lists_the_recommended(pingjiang):
     assert recommended.project_name in text and "未推荐的项目" not in text and "平江县" in text
 
 
+def test_the_command_the_admin_and_the_dossier_export_the_same_recommended_applications(pingjiang, tmp_path):
+    import zipfile
+
+    from django.core.management import call_command
+
+    listed = {make_application(status=status).project_name for status in (Status.RECOMMENDED, Status.APPROVED)}
+    make_application(status=Status.RETURNED, project_name="退回的项目")
+    make_application(project_name="未推荐的项目")  # quota of 平江县: 2; only the two that hold its places are listed
+
+    def projects(data):
+        rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+        return {row[2] for row in rows[rows.index(("单位名称", "试点类别", "申报试点项目名称", "备注（是否芙蓉学校）")) + 1:]}
+
+    admin = projects(pingjiang.get("/admin/applications/export/summary.xlsx").content)
+    output = tmp_path / "汇总.xlsx"
+    call_command("export_summary", "--call", "demo-2019-pilot-projects", "--unit", "平江县", "-o", str(output),
+                 stdout=io.StringIO())
+    assert admin == projects(output.read_bytes()) == listed
+    dossier = pingjiang.get("/admin/applications/export/dossier.zip")
+    names = zipfile.ZipFile(io.BytesIO(b"".join(dossier.streaming_content))).namelist()
+    folders = {name.split("/")[2] for name in names if name.count("/") == 3}
+    assert len(folders) == 2 and all(project in " ".join(folders) for project in listed)
+    everything = pingjiang.get("/admin/applications/export/summary.xlsx?all=1").content
+    assert "未推荐的项目" in projects(everything)  # all=1 still exports every status
+
+
 def test_list_and_detail_run_a_constant_number_of_queries(city, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

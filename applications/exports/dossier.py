@@ -3,12 +3,13 @@
 Layout (``name`` is the archive's root folder)::
 
     name/单位名/学校名-项目名-编号/申请表-编号.docx
-    name/单位名/学校名-项目名-编号/<材料名称>-<原文件名>
+    name/单位名/学校名-项目名-编号/<材料名称>-<原文件名>   (the label once: 工作方案.docx stays so)
     name/清单.xlsx
 
-File bodies are read from storage 1 MB at a time while the ZIP is written, and applications are read
-from the database in chunks, so memory does not grow with the size of the dossier. The manifest comes
-last in the stream because it records the size and SHA-256 of the bytes actually written.
+Each folder or file name is at most MAX_NAME_BYTES bytes of UTF-8. File bodies are read from storage 1 MB
+at a time while the ZIP is written, and applications are read from the database in chunks, so memory does
+not grow with the size of the dossier. The manifest comes last in the stream because it records the size
+and SHA-256 of the bytes actually written.
 """
 
 import hashlib
@@ -28,47 +29,74 @@ from .docx import application_docx, template_page
 
 CHUNK_SIZE = 1024 * 1024
 DB_CHUNK_SIZE = 200
-MAX_NAME_LENGTH = 60
+# Bytes of UTF-8 per folder or file name: file systems and unzip allow 255 (a Chinese character is 3 bytes),
+# and Windows counts the whole path; 100 leaves room for both.
+MAX_NAME_BYTES = 100
 MANIFEST_NAME = "清单.xlsx"
 MANIFEST_HEADERS = ["编号", "单位", "学校", "项目", "材料", "ZIP内路径", "大小", "SHA-256", "备注"]
 
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
+_BREAKS = " -_（(，,、；;"  # a cut made just before one of these ends a word, not the middle of one
 
 
-def clean_name(text, limit=MAX_NAME_LENGTH):
-    """A file or folder name every OS accepts: no separators, reserved or control characters, bounded length."""
+def cut(text, limit):
+    """``text`` in at most ``limit`` UTF-8 bytes, cut between characters; at a space or a bracket when one is in
+    the last third, so a Latin word is not cut in two."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    kept = data[:limit].decode(errors="ignore")  # drops the character the limit fell inside
+    at = max(kept.rfind(ch, 1) for ch in _BREAKS)
+    return kept[:at] if at >= len(kept) * 2 // 3 else kept
+
+
+def clean_name(text, limit=MAX_NAME_BYTES):
+    """A file or folder name every OS accepts: no separators, reserved or control characters, at most ``limit``
+    bytes."""
     text = _FORBIDDEN.sub("", str(text or ""))
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     # Windows drops trailing dots and spaces, which would merge names that differ only by them.
     text = " ".join(text.split()).strip(" .")
-    return text[:limit].rstrip(" .") or "未命名"
+    return cut(text, limit).rstrip(" .") or "未命名"
 
 
-def clean_file_name(text, limit=MAX_NAME_LENGTH):
+def clean_file_name(text, limit=MAX_NAME_BYTES):
     """Like clean_name but keeps the extension when the stem has to be cut."""
     stem, ext = posixpath.splitext(clean_name(text, limit=10_000))
     if len(ext) > 10:
         stem, ext = stem + ext, ""
-    return clean_name(stem, limit=max(limit - len(ext), 1)) + ext
+    return clean_name(stem, limit=max(limit - len(ext.encode()), 3)) + ext
 
 
 def unique_name(name, taken):
-    """``name``, or ``stem (2).ext``, ``stem (3).ext``… when the folder already holds it."""
+    """``name``, or ``stem (2).ext``, ``stem (3).ext``… when the folder already holds it (still within the bytes)."""
     stem, ext = posixpath.splitext(name)
     candidate, n = name, 1
     while candidate.lower() in taken:
         n += 1
-        candidate = f"{stem} ({n}){ext}"
+        suffix = f" ({n}){ext}"
+        candidate = cut(stem, MAX_NAME_BYTES - len(suffix.encode())) + suffix
     taken.add(candidate.lower())
     return candidate
 
 
+def material_name(label, original):
+    """``<材料名称>-<原文件名>``, without the label twice when the school already put it in the name
+    (工作方案.docx in the 工作方案 field stays 工作方案.docx)."""
+    stem = posixpath.splitext(original)[0]
+    return clean_file_name(original if label and label in stem else f"{label}-{original}")
+
+
 def application_folder(root, application):
+    """``学校-项目-编号``: the reference makes it unique and is never cut; the school is kept whole when it fits,
+    the project takes the bytes left."""
     unit = clean_name(application.unit.name)
-    # Cut school and project separately so the reference, which makes the folder unique, is never cut.
-    folder = "-".join(
-        (clean_name(application.school, 40), clean_name(application.project_name, 60), clean_name(application.reference))
-    )
+    reference = clean_name(application.reference)
+    room = MAX_NAME_BYTES - len(reference.encode()) - 2  # two hyphens
+    school = clean_name(application.school, room)
+    room -= len(school.encode()) + 1
+    project = clean_name(application.project_name, room) if room >= 3 else ""
+    folder = "-".join(part for part in (school, project if project != "未命名" else "", reference) if part)
     return posixpath.join(*(part for part in (root, unit, folder) if part))
 
 
@@ -95,8 +123,7 @@ class Entry:
 
     def row(self):
         note = "与上传时记录的校验值不符" if self.expected_sha256 and self.expected_sha256 != self.sha256 else ""
-        values = [*self.application, self.material, self.path, self.size, self.sha256, note]
-        return [office.safe_cell(v) for v in values]
+        return [*self.application, self.material, self.path, self.size, self.sha256, note]
 
 
 def file_chunks(application_file):
@@ -123,7 +150,7 @@ def manifest_xlsx(entries):
     sheet.freeze_panes = "A2"
     sheet.append(MANIFEST_HEADERS)
     for entry in entries:
-        sheet.append(entry.row())
+        sheet.append(office.text_cells(sheet, entry.row()))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -137,7 +164,7 @@ def add_application(zs, page, root, application, entries):
     zs.add(entry.track(document_chunks(page, application)), entry.path)
     entries.append(entry)
     for stored in application.files.all():
-        name = unique_name(clean_file_name(f"{stored.field_label}-{stored.original_name}"), taken)
+        name = unique_name(material_name(stored.field_label, stored.original_name), taken)
         entry = Entry(application, stored.field_label, posixpath.join(folder, name), stored.sha256)
         zs.add(entry.track(file_chunks(stored)), entry.path, size=stored.size)
         entries.append(entry)

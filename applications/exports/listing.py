@@ -5,7 +5,6 @@ import io
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from portal import office
 
@@ -49,7 +48,7 @@ def row(application):
         application.get_status_display(),
         submitted_text(application.submitted_at),
     ]
-    return [office.safe_cell(v) for v in values]
+    return values
 
 
 def rows(applications):
@@ -61,22 +60,31 @@ def listing_csv(applications) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
-    writer.writerows(rows(applications))
+    writer.writerows([office.csv_cell(v) for v in values] for values in rows(applications))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+WIDTHS = (15, 10, 22, 16, 28, 18, 6, 8, 13, 8, 13, 14, 19)  # characters; the widest fit A4 landscape
+
+
 def listing_xlsx(applications) -> bytes:
+    """Ready to print: A4 landscape one page wide, ruled cells that wrap, the header row on every page."""
     workbook = Workbook()
+    office.named_styles(workbook)
     sheet = workbook.active
     sheet.title = "申报列表"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(name=office.CJK_FONT, bold=True)
-    for values in rows(applications):
-        sheet.append(values)
+    sheet.append(office.text_cells(sheet, HEADERS, style="cell-bold"))
+    for row_number, values in enumerate(rows(applications), start=2):
+        sheet.append(office.text_cells(sheet, values, style="cell"))
+        # LibreOffice does not grow a wrapped row when it opens an .xlsx: give the row the lines it needs.
+        lines = max(office.estimated_lines(v, w) for v, w in zip(values, WIDTHS, strict=True))
+        if lines > 1:
+            sheet.row_dimensions[row_number].height = 15 * lines
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLM", (14, 12, 24, 20, 30, 20, 8, 10, 14, 10, 14, 16, 20), strict=True):
+    for letter, width in zip("ABCDEFGHIJKLM", WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
+    sheet.row_dimensions[1].height = 30  # 芙蓉学校, 负责人手机号码… wrap on two lines
+    office.a4_page(sheet, repeat_rows="1:1", landscape=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -25,10 +25,17 @@ def summary_rows(applications, with_unit=False):
 
 
 def summary_xlsx(call, applications, unit=None) -> bytes:
-    """The 附件3 .xlsx; with ``unit`` only its applications, its name in the bureau row and the leader and
+    """The 附件3 .xlsx; with ``unit`` only its applications, its bureau in the bureau row and the leader and
     phone left blank for the district to fill in."""
     if unit is not None:
         applications = applications.filter(unit=unit)
-    bureau_name = unit.name if unit is not None else ""
     rows = summary_rows(applications, with_unit=unit is None)
-    return summary_workbook(summary_page(call), rows, bureau_name=bureau_name)
+    return summary_workbook(summary_page(call), rows, bureau_name=bureau_name(call, unit))
+
+
+def bureau_name(call, unit):
+    """The bureau that stamps a unit's table: the county's or district's 教育局; for 市本级, the city's own bureau,
+    which issues the call."""
+    if unit is None:
+        return ""
+    return getattr(call.specific, "issuer", "") if unit.is_city_level else f"{unit.name}教育局"

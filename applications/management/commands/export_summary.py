@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from applications.exports.xlsx import summary_xlsx
 from applications.models import Application
-from applications.workflow import Status
+from applications.workflow import Status, recommended
 from notices.models import NoticePage, Unit
 
 
@@ -30,14 +30,18 @@ def find_unit(name):
 
 
 class Command(BaseCommand):
-    help = "导出附件3 申报汇总表（.xlsx）：默认最新一期通知、全市；--unit 只导出一个县市区。"
+    help = "导出附件3 申报汇总表（.xlsx）：默认最新一期通知、全市、县市区已推荐的申报；--unit 只导出一个县市区。"
 
     def add_arguments(self, parser):
         parser.add_argument("--call", metavar="SLUG", help="通知页面的 slug，默认最新一期")
         parser.add_argument("--unit", metavar="NAME", help="申报单位名称，如“岳阳楼区”；默认全市")
         parser.add_argument(
-            "--status", action="append", choices=Status.values, help="只导出这些状态的申报（可重复）；默认全部"
+            "--status",
+            action="append",
+            choices=Status.values,
+            help="只导出这些状态的申报（可重复）；默认与后台导出相同：县市区已推荐的（含已立项、未立项）",
         )
+        parser.add_argument("--all", action="store_true", help="导出全部状态的申报（含待审核、已退回）")
         parser.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="输出文件")
 
     def handle(self, *args, call=None, unit=None, status=None, output=None, **options):
@@ -46,6 +50,8 @@ class Command(BaseCommand):
         applications = Application.objects.filter(call=call)
         if status:
             applications = applications.filter(status__in=status)
+        elif not options["all"]:
+            applications = recommended(applications)  # the admin's default, so both give the same table
         try:
             data = summary_xlsx(call, applications, unit=unit)
         except LookupError as error:
