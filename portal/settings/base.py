@@ -5,11 +5,14 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env file is convenient on a workstation; real deployments set variables in the environment.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local state: the SQLite database, media, private files, generated passwords. The browser tests point it at a
+# temporary folder so that their server shares nothing with `make run`.
+VAR_DIR = Path(env("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
