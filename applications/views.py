@@ -7,6 +7,7 @@ the status look-up with the reference number and the leader's mobile number. No 
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -200,7 +201,11 @@ def status_page(request, reference):
             upload_error = request.upload_error
             status = 413
         elif form.is_valid():
+            replacing = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()
             if _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]) or application):
+                name = form.cleaned_data["scan"].name
+                done = "已重新上传" if replacing else "已上传"
+                messages.success(request, f"盖章扫描件“{name}”{done}，申报已进入评审，请留意评审结果。")
                 return redirect("applications:status", reference=application.reference)
             status = 503
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
