@@ -131,7 +131,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="申报门户 <noreply@localhost>")
 
 # Wagtail
-WAGTAIL_SITE_NAME = "岳阳市教育信息化创新试点项目申报门户"
+WAGTAIL_SITE_NAME = "岳阳市教育信息化创新试点项目申报门户"  # admin page titles and login heading (templates/wagtailadmin/)
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.forms.PortalLoginForm"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "portal.cjk_search"},
