@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
-.PHONY: run test install install-dev migrate seed serve clean
+.PHONY: run test install install-dev browser migrate seed serve clean
 
 # glibc allocator settings for the server: upload pieces (1 MB) come from the heap and are reused, larger
 # buffers (8 MB bucket parts) are returned to the system at once, two arenas at most. Memory stays flat under
@@ -48,7 +48,22 @@ serve: install var
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(ALLOCATOR_ENV) DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py portal.wsgi
 
-test: install-dev var
+# The browser journeys (tests/e2e) drive Debian's Chromium, with a CJK font so that screenshots show Chinese.
+# As root with apt-get they are installed when missing; otherwise the journeys are skipped with this command.
+E2E_INSTALL := apt-get update && apt-get install -y chromium fonts-wqy-microhei
+
+browser: var
+	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/truetype/wqy /usr/share/fonts/opentype/noto >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Chromium and a CJK font for the browser tests (log: var/apt-e2e.log)"; \
+	  ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+	    chromium fonts-wqy-microhei ) >var/apt-e2e.log 2>&1 \
+	  || echo "apt-get failed (see var/apt-e2e.log): the browser tests will be skipped"; \
+	else \
+	  echo "Browser tests (tests/e2e) will be skipped: Chromium or a CJK font is missing. As root: $(E2E_INSTALL)"; \
+	fi
+
+test: install-dev var browser
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -5,6 +5,7 @@ import logging
 import django_filters
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
@@ -270,17 +271,58 @@ def export_list(request, fmt):
     return _download(listing_export.listing_xlsx(applications), XLSX, name)
 
 
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(label="操作", choices=list(audit.ACTION_LABELS.items()), empty_label="全部操作")
+    actor = django_filters.ModelChoiceFilter(
+        label="操作人", queryset=get_user_model().objects.none(), empty_label="全部操作人", null_label="学校"
+    )
+    since = django_filters.DateFilter(
+        label="开始日期", field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        label="结束日期", field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "actor", "since", "until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only people who appear in the entries this reviewer may read.
+        actors = self.queryset.order_by().exclude(actor=None).values("actor").distinct()
+        self.filters["actor"].queryset = get_user_model().objects.filter(pk__in=actors).order_by("username")
+        for name in ("since", "until"):
+            self.filters[name].field.error_messages["invalid"] = "请填写有效的日期，如 2019-06-30。"
+
+
+AUDIT_PAGE_SIZE = 50
+
+
 @require_reviewer
 def audit_log(request):
     entries = AuditEntry.objects.select_related("actor", "application", "call")
     units = permissions.reviewer_unit_ids(request.user)
     if units is not None:
         entries = entries.filter(Q(application__unit_id__in=units) | Q(actor=request.user))
-    page = Paginator(entries, 100).get_page(request.GET.get("p"))
+    filterset = AuditFilter(request.GET or None, queryset=entries)
+    paginator = Paginator(filterset.qs, AUDIT_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("p"))
+    query = request.GET.copy()
+    query.pop("p", None)
     return TemplateResponse(
         request,
         "applications/admin/audit_log.html",
-        {"page_title": "审计日志", "header_icon": "history", "entries": page, "action_labels": audit.ACTION_LABELS},
+        {
+            "page_title": "审计日志",
+            "header_icon": "history",
+            "filter": filterset,
+            "entries": page,
+            "total": paginator.count,
+            "filtered": any(request.GET.get(name) for name in filterset.filters),
+            "query": query.urlencode(),
+            "action_labels": audit.ACTION_LABELS,
+        },
     )
 
 

@@ -234,9 +234,12 @@ def status_page(request, reference):
             upload_error = request.upload_error
             status = 413
         elif form.is_valid():
+            replacing = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()
             saved, status = _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]))
             if saved is not None:
-                messages.success(request, "盖章扫描件已上传，申报已进入评审。")
+                done = "已重新上传" if replacing else "已上传"
+                name = form.cleaned_data["scan"].name
+                messages.success(request, f"盖章扫描件“{name}”{done}，申报已进入评审，请留意评审结果。")
                 return redirect("applications:status", reference=application.reference)
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
     context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page}

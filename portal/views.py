@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.http import UnreadablePostError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.template.response import TemplateResponse
 from wagtail.models import Page
 
@@ -13,6 +14,11 @@ def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
     return TemplateResponse(request, "search.html", {"query": query, "results": paginate(request, results, 10)})
+
+
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: send them to the static one."""
+    return redirect(static("favicon.ico"), permanent=True)
 
 
 def paginate(request, items, per_page, param="page"):

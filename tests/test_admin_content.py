@@ -53,3 +53,21 @@ def test_the_admin_is_in_chinese(admin_client):
     assert 'lang="zh-hans"' in html
     assert "<title>控制面板" in html
     assert "搜索全部页面" in html and "Search all pages" not in html
+
+
+def test_the_login_page_names_the_portal_in_chinese(client, settings):
+    page = soup(client.get("/admin/login/"))
+    assert page.find("h1").get_text(strip=True) == settings.WAGTAIL_SITE_NAME
+    assert page.title.get_text().startswith("登录 - " + settings.WAGTAIL_SITE_NAME)
+    assert page.find("label", attrs={"for": "id_password"}).get_text(strip=True).startswith("密码")
+    assert "Password" not in page.get_text() and "登录Wagtail" not in page.get_text()
+
+
+def test_the_dashboard_explorer_and_sidebar_strings_wagtail_leaves_in_english_are_chinese(admin_client):
+    dashboard = soup(admin_client.get("/admin/")).get_text()
+    assert "Pages" not in dashboard and "created in" not in dashboard and "个页面" in dashboard
+    home = QuotaTablePage.objects.first().get_parent().get_parent()
+    explorer = soup(admin_client.get(f"/admin/pages/{home.pk}/")).get_text()
+    assert "Exploring" not in explorer and "Referenced" not in explorer and "被引用 0 次" in explorer
+    catalog = admin_client.get("/admin/jsi18n/").content.decode()
+    assert "new items in this menu" in catalog and "\\u6b64\\u83dc\\u5355" in catalog  # 此菜单

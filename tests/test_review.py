@@ -250,6 +250,46 @@ def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, sett
     assert "下载文件" in log and "方案.pdf" in log and "申报汇总表" in log
 
 
+def test_the_audit_log_filters_by_action_actor_and_date_and_pages_keep_the_filter(city, pingjiang):
+    from django.utils import timezone
+
+    from applications import audit
+
+    mine = make_application()
+    other = make_application(unit="岳阳县")
+    audit.record(user("pingjiang"), "recommend", application=mine, opinion="同意推荐")
+    audit.record(None, "upload_scan", application=mine)
+    old = audit.record(user("city"), "export", detail="申报汇总表（附件3）全市")
+    AuditEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+    audit.record(user("city"), "approve", application=other, opinion="立项")
+
+    def rows(client, query=""):
+        page = soup(client.get("/admin/applications/audit/?" + query))
+        return [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in page.select(".audit-listing tbody tr")]
+
+    assert [r[2] for r in rows(city, "action=recommend")] == ["推荐"]
+    assert {r[1] for r in rows(city, f"actor={user('city').pk}")} == {"city"}
+    assert [r[2] for r in rows(city, "actor=null")] == ["学校上传盖章件"]
+    today = timezone.localdate()
+    assert "导出" not in [r[2] for r in rows(city, f"since={today:%Y-%m-%d}")]
+    assert [r[2] for r in rows(city, f"until={today - timedelta(days=5):%Y-%m-%d}")] == ["导出"]
+    assert rows(city, "action=purge") == [["没有符合条件的记录。"]]
+    # A district reviewer sees its unit's entries, and only their actors are offered.
+    assert "立项" not in [r[2] for r in rows(pingjiang)]
+    actors = [o.get_text() for o in soup(pingjiang.get("/admin/applications/audit/")).select("#id_actor option")]
+    assert actors == ["全部操作人", "学校", "pingjiang"]
+    # Bad dates are said in Chinese, not a 500.
+    assert "请填写有效的日期" in soup(city.get("/admin/applications/audit/?since=2019-13-45")).get_text()
+
+    for _ in range(60):
+        audit.record(user("city"), "export", detail="申报列表（CSV）")
+    first = soup(city.get("/admin/applications/audit/?action=export"))
+    assert "第 1 / 2 页" in first.select_one(".pagination").get_text()
+    next_link = first.select_one(".pagination a[rel=next]")["href"]
+    assert "action=export" in next_link and "p=2" in next_link
+    assert len(rows(city, "action=export&p=2")) == 61 - 50
+
+
 def test_a_file_on_s3_is_a_signed_url_valid_five_minutes(pingjiang, s3_bucket):
     application = make_application()
     stored = stored_file(application)

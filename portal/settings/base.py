@@ -5,11 +5,14 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A local .env file is convenient on a workstation; real deployments set variables in the environment.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local state: the SQLite database, media, private files, generated passwords. The browser tests point it at a
+# temporary folder so that their server shares nothing with `make run`.
+VAR_DIR = Path(env("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -128,7 +131,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="申报门户 <noreply@localhost>")
 
 # Wagtail
-WAGTAIL_SITE_NAME = "岳阳市教育信息化创新试点项目申报门户"
+WAGTAIL_SITE_NAME = "岳阳市教育信息化创新试点项目申报门户"  # admin page titles and login heading (templates/wagtailadmin/)
+WAGTAILADMIN_USER_LOGIN_FORM = "portal.forms.PortalLoginForm"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "portal.cjk_search"},
