@@ -37,6 +37,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.sample_pdf, and the project itself
 PYTHON = sys.executable
 MB = 1024 * 1024
 PAGE = "/notices/demo-2019-pilot-projects/demo-apply/"
@@ -163,21 +164,14 @@ def run_moto():
 
 
 def write_pdf(path, size):
-    """A valid-looking PDF of exactly ``size`` bytes, written in 1 MB pieces. Returns its sha256."""
-    head, tail = b"%PDF-1.4\n", b"\n%%EOF"
+    """A real one-page PDF of exactly ``size`` bytes (random padding), written in 1 MB pieces. Returns its sha256."""
+    from tests.sample_pdf import pdf_pieces
+
     digest = hashlib.sha256()
-    remaining = size - len(head) - len(tail)
     with open(path, "wb") as f:
-        for piece in [head]:
+        for piece in pdf_pieces(size, fill=os.urandom):
             f.write(piece)
             digest.update(piece)
-        while remaining > 0:
-            piece = os.urandom(min(MB, remaining))
-            remaining -= len(piece)
-            f.write(piece)
-            digest.update(piece)
-        f.write(tail)
-        digest.update(tail)
     return digest.hexdigest()
 
 

@@ -10,46 +10,14 @@ from django.utils import timezone
 from applications.models import ApplicationFormPage
 from notices.seed import Loader, read_content
 
+from .sample_pdf import pdf_pieces
+
 from .conftest import soup
 
 
 def pdf_bytes(size=2048):
-    """A real one-page PDF of about ``size`` bytes: the page, and an unused stream object as padding."""
+    """A real one-page PDF of exactly ``size`` bytes (from about 400): the page, and an unused stream as padding."""
     return b"".join(pdf_pieces(size))
-
-
-def pdf_pieces(size, piece=1024 * 1024):
-    """The same PDF in pieces of at most ``piece`` bytes, to write large files without holding them."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    head, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(head))
-        head += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    offsets.append(len(head))
-
-    def frame(padding):
-        opening = b"4 0 obj\n<< /Length %d >>\nstream\n" % padding
-        closing = b"\nendstream\nendobj\nxref\n0 5\n0000000000 65535 f \n"
-        closing += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-        xref_at = len(head) + len(opening) + padding + closing.index(b"xref")
-        closing += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%010d\n%%%%EOF\n" % xref_at
-        return opening, closing
-
-    opening, closing = frame(0)
-    padding = max(0, size - len(head) - len(opening) - len(closing))
-    opening, closing = frame(padding)
-    padding = max(0, size - len(head) - len(opening) - len(closing))  # the length's digits may have grown
-    opening, closing = frame(padding)
-    yield head + opening
-    left = padding
-    while left:
-        yield b"0" * min(piece, left)
-        left -= min(piece, left)
-    yield closing
 
 
 def docx_bytes(text="工作方案"):
