@@ -153,9 +153,13 @@ class AnnexPage(Page):
         blank=True,
         help_text="附件正文中的标题，可用“|”分行；留空则使用页面标题。",
     )
+    # The download is generated from the page's content each time the page is published (GeneratedAnnexFile);
+    # an editor may put an uploaded file in its place, and remove it to go back to the generated one.
     attachment = models.ForeignKey(
         "wagtaildocs.Document",
-        verbose_name="下载文件",
+        verbose_name="替换下载文件（可选）",
+        help_text="留空时，公众下载的是系统按本页内容自动生成的文件（每次发布时重新生成）。"
+        "选择一个文档则以它替换自动生成的文件；清除后恢复自动生成。",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -177,11 +181,38 @@ class AnnexPage(Page):
     def heading_lines(self):
         return (self.heading or self.title).split("|")
 
+    @cached_property
+    def download(self):
+        """The file the public downloads: the editor's replacement, else the one generated from the content."""
+        if self.attachment_id:
+            return self.attachment
+        try:
+            return self.generated_annex_file.document
+        except GeneratedAnnexFile.DoesNotExist:
+            return None
+
+    @property
+    def download_is_replaced(self):
+        return bool(self.attachment_id)
+
     def build_download(self):
         """(file name, bytes) of the annex as a file generated from this page's content."""
         from . import annex_files
 
         return annex_files.build(self)
+
+
+class GeneratedAnnexFile(models.Model):
+    """The download generated from an annex page's published content. Kept beside the page, not in its
+    revisions: publishing an older revision cannot bring back an older file, and each page has one generated
+    document whose file is replaced in place (see annex_downloads.refresh)."""
+
+    page = models.OneToOneField("wagtailcore.Page", on_delete=models.CASCADE, related_name="generated_annex_file")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.PROTECT, related_name="+")
+    generated_at = models.DateTimeField("生成时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "自动生成的附件文件"
 
 
 @register_snippet

@@ -5,9 +5,7 @@ import datetime
 import json
 from pathlib import Path
 
-from django.core.files.base import ContentFile
 from django.db import transaction
-from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
 from home.models import HomePage
@@ -52,14 +50,6 @@ def publish(parent, page):
     parent.add_child(instance=page)
     page.save_revision().publish()
     return page
-
-
-def attach_generated_file(page):
-    """Generate the annex's download from its content and attach it as a Wagtail document."""
-    name, data = page.build_download()
-    document = get_document_model().objects.create(title=name.rsplit(".", 1)[0], file=ContentFile(data, name=name))
-    page.attachment = document
-    page.save_revision().publish()
 
 
 class Loader:
@@ -154,8 +144,7 @@ class Loader:
             page = build(call)
             page.slug = slug_prefix + page.slug
             page.title = title_prefix + page.title
-            publish(notice, page)
-            attach_generated_file(page)
+            publish(notice, page)  # publishing generates its download (annex_downloads)
             self.log(f"  附件{page.annex_number}：{page.title}")
         if "application_form" in call:
             form = self.application_form(call, now)

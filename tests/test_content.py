@@ -174,7 +174,7 @@ def test_annex_downloads_are_files_generated_from_the_content(client):
         assert f"附件{number}" in text
         assert normalise(page.find("h1").get_text()) in text
     quota_sheet = openpyxl.load_workbook(
-        io.BytesIO(QuotaTablePage.objects.get().attachment.file.read())
+        io.BytesIO(QuotaTablePage.objects.get().download.file.read())
     ).active
     assert [quota_sheet.cell(row=quota_sheet.max_row, column=c).value for c in (1, 2)] == ["全市", 20]
 
