@@ -272,6 +272,10 @@ class ApplicationFormPageAdminForm(WagtailAdminFormPageForm):
         if problems and "action-publish" in self.data:
             raise ValidationError("表单缺少核心字段，不能发布：" + "；".join(problems) + "。")
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if "action-publish" in self.data:
+            for name in ("opens_at", "closes_at"):
+                if not cleaned.get(name):
+                    self.add_error(name, "发布前请填写申报时间。")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", "截止时间必须晚于开始时间。")
         return cleaned

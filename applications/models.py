@@ -33,9 +33,13 @@ class ApplicationFormPage(AbstractEmailForm):
     """The online application form of a call (a child of its NoticePage)."""
 
     intro = models.TextField("说明", blank=True)
-    opens_at = models.DateTimeField("开始时间", help_text="学校可以提交申报的开始时间（北京时间）。")
+    # Empty only in a draft (a call rolled over with its dates cleared): such a form cannot be published.
+    opens_at = models.DateTimeField("开始时间", null=True, blank=True, help_text="学校可以提交申报的开始时间（北京时间）。")
     closes_at = models.DateTimeField(
-        "截止时间", help_text="学校提交的截止时间（北京时间），应早于通知中县市区报送的截止时间。"
+        "截止时间",
+        null=True,
+        blank=True,
+        help_text="学校提交的截止时间（北京时间），应早于通知中县市区报送的截止时间。",
     )
     privacy_notice = models.TextField("个人信息处理说明", default=DEFAULT_PRIVACY_NOTICE)
     thank_you_text = models.TextField("提交成功提示", blank=True, default="申报材料已提交。")
@@ -76,6 +80,8 @@ class ApplicationFormPage(AbstractEmailForm):
 
     def window_state(self, now=None):
         now = now or timezone.now()
+        if self.opens_at is None or self.closes_at is None:
+            return "unscheduled"
         if now < self.opens_at:
             return "not_open"
         if now > self.closes_at:

@@ -4,7 +4,8 @@ import logging
 from pathlib import PurePath
 
 from django.core.mail import send_mail
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notices.models import Unit
 
@@ -140,7 +141,7 @@ def create_application(page, form):
             application = Application.objects.create(
                 page=page,
                 call=page.call,
-                reference=_unused_reference(page.call.date.year),
+                reference=_unused_reference((page.call.date or timezone.localdate()).year),
                 submission_token=token,
                 unit=unit,
                 school=school,

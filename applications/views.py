@@ -41,6 +41,7 @@ SESSION_KEY = "portal_applications"
 WINDOW_MESSAGES = {
     "not_open": "本次申报尚未开始，开始时间为 {opens}。",
     "closed": "本次申报已于 {closes} 截止，不再接受提交。",
+    "unscheduled": "本次申报的时间尚未公布。",
 }
 
 

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
@@ -55,11 +56,26 @@ class NoticeIndexPage(Page):
         return context
 
 
+class NoticePageForm(WagtailAdminPageForm):
+    """A notice may be saved as a draft without its dates (a call rolled over with its dates cleared), not
+    published without them."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "action-publish" in self.data:
+            for name in ("date", "signature_date"):
+                if not cleaned.get(name):
+                    self.add_error(name, "发布前请填写此日期。")
+        return cleaned
+
+
 class NoticePage(Page):
     """A notice; with a deadline and annexes it is a call for applications."""
 
+    base_form_class = NoticePageForm
+
     issuer = models.CharField("发文单位", max_length=100)
-    date = models.DateField("发文日期")
+    date = models.DateField("发文日期", null=True, blank=True, help_text="发布前必须填写。")
     recipients = models.TextField("主送单位", blank=True)
     preamble = models.TextField("导语", blank=True, help_text="正文前的说明段落。")
     body = StreamField([("section", SectionBlock())], verbose_name="正文", blank=True)
@@ -75,7 +91,7 @@ class NoticePage(Page):
     )
     download_url = models.URLField("附件下载网址", blank=True, max_length=500)
     signature = models.CharField("落款", max_length=100)
-    signature_date = models.DateField("落款日期")
+    signature_date = models.DateField("落款日期", null=True, blank=True, help_text="发布前必须填写。")
 
     parent_page_types = ["notices.NoticeIndexPage"]
     subpage_types = [
