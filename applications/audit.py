@@ -1,6 +1,6 @@
 """The audit trail: one function records every review step, export and download."""
 
-from .models import AuditEntry
+from django.apps import apps
 
 ACTION_LABELS = {
     "submit": "学校提交",
@@ -17,7 +17,8 @@ ACTION_LABELS = {
 
 
 def record(user, action, *, application=None, call=None, from_status="", to_status="", opinion="", detail=""):
-    return AuditEntry.objects.create(
+    # Looked up in the app registry: submission and the review record entries, and models imports submission.
+    return apps.get_model("applications", "AuditEntry").objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
         application=application,

@@ -4,14 +4,19 @@ import uuid
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
 
 from portal.text import clean_line, clean_text
 
-from . import roles, uploads
+from . import roles, throttle, uploads
 from .roles import Role
+from .submission import DUPLICATE_MESSAGE, duplicate_of
+
+SPAM_MESSAGE = "提交未被接受，请刷新页面后重试。"
+TOO_FREQUENT = "提交过于频繁，请稍后再试。"
 
 
 def validate_cn_mobile(value):
@@ -142,6 +147,12 @@ class ApplicationFormBuilder(FormBuilder):
         options["choices"] = [("", "请选择")] + choices
         return forms.ChoiceField(**options)
 
+    def create_radio_field(self, field, options):
+        if field.role == Role.FURONG:
+            options["choices"] = roles.furong_choices(field)
+            return forms.ChoiceField(widget=forms.RadioSelect, **options)
+        return super().create_radio_field(field, options)
+
     def create_singleline_field(self, field, options):
         if field.role in roles.PHONE_ROLES:
             return MobileField(**options)
@@ -187,7 +198,11 @@ class ApplicationBaseForm(BaseForm):
         error_messages={"required": "请阅读个人信息处理说明并勾选同意后再提交。"},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request=None, **kwargs):
+        # The request being answered, if any: complete applications are throttled per client address.
+        self.request = request
+        # The status to answer a refused form with (400 for the honeypot, 429 when throttled); None: 200.
+        self.refusal_status = None
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
@@ -221,12 +236,20 @@ class ApplicationBaseForm(BaseForm):
             except ValidationError as error:
                 self.add_error(None, error)
         self._refuse_duplicate(cleaned)
+        if self.is_spam:
+            self.add_error(None, SPAM_MESSAGE)
+            self.refusal_status = 400
+        elif not self._errors and self._throttled():
+            # Only complete applications count: a school correcting its mistakes is not throttled.
+            self.add_error(None, TOO_FREQUENT)
+            self.refusal_status = 429
         return cleaned
+
+    def _throttled(self):
+        return self.request is not None and throttle.throttled(self.request, "apply", settings.PORTAL_SUBMIT_RATE)
 
     def _refuse_duplicate(self, cleaned):
         """An early, friendly answer; the database constraint is what holds (submission.Duplicate)."""
-        from .submission import duplicate_of
-
         page = getattr(self, "page", None)
         if page is None:
             return
@@ -237,8 +260,6 @@ class ApplicationBaseForm(BaseForm):
             self.add_duplicate_error()
 
     def add_duplicate_error(self):
-        from .submission import DUPLICATE_MESSAGE
-
         names = self.page.role_field_names()
         school = (self.cleaned_data.get(names.get(Role.SCHOOL)) or "").strip()
         project = (self.cleaned_data.get(names.get(Role.PROJECT)) or "").strip()

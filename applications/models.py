@@ -2,23 +2,31 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Lower
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.forms.models import FORM_FIELD_CHOICES, AbstractEmailForm, AbstractFormField
+from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
 
-from notices.models import NoticePage, Unit
-from notices.templatetags.notice_tags import cn_date
+from notices.models import ApplicationTemplatePage, NoticePage, Unit
 from portal.cjk_search import CJKSearchField
+from portal.dates import cn_date, cn_datetime
 from portal.text import project_title
 
-from . import roles, uploads
-from .forms import ApplicationFormBuilder, ApplicationFormPageAdminForm
+from . import grants, roles, submission, throttle, uploads
+from .forms import TOO_FREQUENT, ApplicationFormBuilder, ApplicationFormPageAdminForm
+from .roles import FIELD_TYPE_CHOICES
 from .storage import application_storage
 from .workflow import NOT_COUNTING, Status
 
-FIELD_TYPE_CHOICES = FORM_FIELD_CHOICES + (("file", "单个文件上传"), ("files", "多个文件上传"))
+WINDOW_MESSAGES = {
+    "not_open": "本次申报尚未开始，开始时间为 {opens}。",
+    "closed": "本次申报已于 {closes} 截止，不再接受提交。",
+    "unscheduled": "本次申报的时间尚未公布。",
+}
 
 DEFAULT_PRIVACY_NOTICE = (
     "岳阳市教育体育局通过本表收集申报学校负责人、联系人的姓名和手机号码以及申报材料，"
@@ -101,18 +109,107 @@ class ApplicationFormPage(AbstractEmailForm):
         """{role: the form field's clean name}."""
         return {f.role: f.clean_name for f in self.get_form_fields() if f.role}
 
-    def serve(self, request, *args, **kwargs):
-        from .views import serve_application_form
+    # ---- Wagtail's form page hooks. FormMixin.serve drives the flow: get_form -> is_valid ->
+    # process_form_submission -> render_landing_page; serve() only adds what comes before reading the form
+    # (the window, the configuration, throttling, an upload stopped while reading) and the answer's headers.
 
-        return serve_application_form(self, request)
+    landing_page_template = "applications/receipt.html"
+    preview_modes = [("form", "申报表单"), ("landing", "提交成功页")]
+
+    def serve(self, request, *args, **kwargs):
+        self._serving_request = request  # for get_form_parameters: the form throttles by client address
+        response = self.refusal(request) if request.method == "POST" else None
+        if response is None:
+            try:
+                response = super().serve(request, *args, **kwargs)
+            except submission.NotSaved as failure:
+                response = self.render_form(request, failure.form, failure.status)
+            else:
+                form = (getattr(response, "context_data", None) or {}).get("form")
+                if getattr(form, "refusal_status", None):
+                    response.status_code = form.refusal_status
+        add_never_cache_headers(response)  # it shows back what the school typed, and carries a once-only token
+        return response
+
+    def refusal(self, request):
+        """The answer to a POST refused before its form is read, or None."""
+        if not self.is_open():
+            return self.render_form(request, None, 403)
+        if self.configuration_problems():
+            return self.render_form(request, None, 503)
+        if throttle.throttled(request, "apply-posts", settings.PORTAL_POST_RATE):
+            return self.render_form(request, self.retyped_form(request), 429, page_errors=[TOO_FREQUENT])
+        upload_error = getattr(request, "upload_error", None)
+        if upload_error:
+            # Reading stopped part-way: show what was typed, with a fresh form (and token) around it.
+            return self.render_form(
+                request,
+                self.retyped_form(request),
+                413,
+                page_errors=[upload_error],
+                upload_error=upload_error,
+                upload_error_field=getattr(request, "upload_error_field", None),
+                files_need_reselecting=True,
+            )
+        return None
+
+    def retyped_form(self, request):
+        typed = {k: request.POST.get(k) for k in request.POST if k not in ("csrfmiddlewaretoken", "submission_token")}
+        return self.get_form(initial=typed, page=self, user=request.user)
+
+    def render_form(self, request, form, status, **extra):
+        context = self.get_context(request)
+        context.update(extra, form=form)
+        return TemplateResponse(request, self.get_template(request), context, status=status)
+
+    def get_form_parameters(self):
+        return {"request": getattr(self, "_serving_request", None)}
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        state = self.window_state()
+        context["window_state"] = state
+        context["window_message"] = WINDOW_MESSAGES.get(state, "").format(
+            opens=cn_datetime(self.opens_at), closes=cn_datetime(self.closes_at)
+        )
+        context["configuration_problems"] = self.configuration_problems()
+        context["files_need_reselecting"] = request.method == "POST" and bool(request.FILES)
+        return context
+
+    def get_submission_class(self):
+        return Application  # not a FormSubmission: one row with the core columns, its files and its review
+
+    def process_form_submission(self, form):
+        """The saved Application. Raises submission.NotSaved, the form saying why, when nothing was kept."""
+        return submission.save_or_refuse(form, lambda: submission.create_application(self, form)[0])
+
+    def render_landing_page(self, request, form_submission=None, *args, **kwargs):
+        if form_submission is None:
+            # The admin's preview of the landing page: the receipt a school sees, with sample content.
+            context = self.get_context(request)
+            context.update(preview=True, application=self.sample_application(), files=[])
+            return TemplateResponse(request, self.get_landing_page_template(request), context)
+        grants.grant(request, form_submission)
+        return redirect("applications:receipt", reference=form_submission.reference)
+
+    def sample_application(self):
+        return Application(
+            page=self,
+            call=self.call,
+            reference="（提交后生成）",
+            unit=Unit(name="（申报单位）"),
+            school="（申报学校名称）",
+            category="（试点类别）",
+            project_name="（试点项目名称）",
+            submitted_at=timezone.now(),
+        )
 
     def serve_submissions_list_view(self, request, *args, **kwargs):
         # Applications hold personal data: they are read in the review area, never in the generic form listing.
         raise PermissionDenied
 
     def application_template(self):
-        from notices.models import ApplicationTemplatePage
-
+        """The call's 附件4 page (its boxes make the pre-filled application form)."""
         return ApplicationTemplatePage.objects.child_of(self.call).live().first()
 
 
@@ -225,6 +322,10 @@ class Application(models.Model):
     def project_title(self):
         return project_title(self.project_name, self.subtitle)
 
+    def core_rows(self):
+        """[(heading, text)] of the core columns, as the review shows them (one table: roles.COLUMNS)."""
+        return roles.display_rows(self)
+
     def return_reason(self):
         """The reviewer's reason for the latest return, shown to the school on its status page."""
         entry = self.audit_entries.filter(action="return").order_by("-created_at", "-pk").first()
@@ -234,14 +335,7 @@ class Application(models.Model):
         """Values for the pre-filled 附件4."""
         return {
             "reference": self.reference,
-            "school": self.school,
-            "project": self.project_name,
-            "subtitle": self.subtitle,
-            "leader": self.leader,
-            "leader_phone": self.leader_phone,
-            "contact": self.contact,
-            "contact_phone": self.contact_phone,
-            "summary": self.summary,
+            **roles.annex4_boxes(self),
             "district_opinion": self.district_opinion,
             "district_date": cn_date(self.district_decided_at),
             "city_opinion": self.city_opinion,

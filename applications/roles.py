@@ -4,9 +4,16 @@ Editors may relabel, reorder and add help text to these fields, and add fields o
 lacks one of these roles cannot be published. Each role fixes the field type it must have.
 """
 
+from dataclasses import dataclass
+from typing import Callable
+
 from django.db import models
+from wagtail.contrib.forms.models import FORM_FIELD_CHOICES
+
 
 from .uploads import DOCUMENT_EXTENSIONS, EVIDENCE_EXTENSIONS
+
+FIELD_TYPE_CHOICES = FORM_FIELD_CHOICES + (("file", "单个文件上传"), ("files", "多个文件上传"))
 
 
 class Role(models.TextChoices):
@@ -55,6 +62,20 @@ SPEC = {
     ),
 }
 
+# 是否芙蓉学校 answers by value, not by label: the form offers the fixed values below, labelled with the editor's
+# choices in order (the first means yes). Relabelling "是" as "是（芙蓉学校）" changes what the school reads, not
+# what is recorded.
+FURONG_YES, FURONG_NO = "是", "否"
+FURONG_VALUES = (FURONG_YES, FURONG_NO)
+
+
+def furong_choices(field):
+    """[(value, label)] for the furong field: the editor's labels by position over the fixed values."""
+    labels = [line.strip() for line in (field.choices or "").splitlines() if line.strip()]
+    labels += list(FURONG_VALUES[len(labels):])
+    return list(zip(FURONG_VALUES, labels[: len(FURONG_VALUES)], strict=True))
+
+
 PHONE_ROLES = {Role.LEADER_PHONE, Role.CONTACT_PHONE}
 SUMMARY_MAX_CHARS = 1000
 
@@ -91,10 +112,74 @@ def missing_roles(fields):
             problems.append(f"核心字段“{role.label}”只能有一个")
         elif found[0].field_type != field_type:
             problems.append(f"核心字段“{role.label}”的类型必须是“{field_type_label(field_type)}”")
+        elif role == Role.FURONG and len([c for c in (found[0].choices or "").splitlines() if c.strip()]) != 2:
+            problems.append(f"核心字段“{role.label}”必须有两个选项，第一个表示“是”，第二个表示“否”")
     return problems
 
 
 def field_type_label(field_type):
-    from .models import FIELD_TYPE_CHOICES
-
     return dict(FIELD_TYPE_CHOICES).get(field_type, field_type)
+
+
+# ---------------------------------------------------------------- role -> Application column
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where a role's answer is kept on the Application, and how it is read back.
+
+    ``field``: the Application column; ``from_form``: cleaned form value -> column value; ``text``: the
+    application -> the text people read (review detail, listing, 附件4); ``annex4``: its box in 附件4, if any."""
+
+    role: Role
+    field: str
+    from_form: Callable = lambda value: value or ""
+    text: Callable = None
+    annex4: str = ""
+
+    def read(self, application):
+        return self.text(application) if self.text else getattr(application, self.field)
+
+    def label(self, model):
+        return str(model._meta.get_field(self.field).verbose_name)
+
+
+def _yes_no(value):
+    return "是" if value else "否"
+
+
+COLUMNS = (
+    Column(Role.UNIT, "unit", text=lambda a: a.unit.name),
+    Column(Role.SCHOOL, "school", annex4="school"),
+    Column(Role.CATEGORY, "category"),
+    Column(Role.PROJECT, "project_name", annex4="project"),
+    Column(Role.SUBTITLE, "subtitle", annex4="subtitle"),
+    Column(Role.FURONG, "is_furong", from_form=lambda value: value == FURONG_YES, text=lambda a: _yes_no(a.is_furong)),
+    Column(Role.LEADER, "leader", annex4="leader"),
+    Column(Role.LEADER_PHONE, "leader_phone", annex4="leader_phone"),
+    Column(Role.CONTACT, "contact", annex4="contact"),
+    Column(Role.CONTACT_PHONE, "contact_phone", annex4="contact_phone"),
+    Column(Role.SUMMARY, "summary", annex4="summary"),
+)
+# The upload roles (工作方案, 佐证材料) have no column: their files are ApplicationFile rows.
+COLUMN_OF = {column.role: column for column in COLUMNS}
+
+
+def column_values(cleaned, names, unit_lookup):
+    """{Application field: value} from a valid form's cleaned data; ``names`` is {role: form field name},
+    ``unit_lookup`` turns the chosen unit's name into the Unit."""
+    values = {}
+    for column in COLUMNS:
+        value = cleaned.get(names.get(column.role))
+        values[column.field] = unit_lookup(value) if column.role == Role.UNIT else column.from_form(value)
+    return values
+
+
+def display_rows(application):
+    """[(column heading, text)] of an application's core columns, in Annex 4's order."""
+    return [(column.label(type(application)), column.read(application)) for column in COLUMNS]
+
+
+def annex4_boxes(application):
+    """{附件4 box: text} of the core columns that fill a box."""
+    return {column.annex4: column.read(application) for column in COLUMNS if column.annex4}

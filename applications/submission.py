@@ -9,13 +9,15 @@ from django.utils import timezone
 
 from notices.models import Unit
 
-from . import audit
-from .models import Application, ApplicationFile
+from . import audit, roles
 from .references import new_reference
 from .roles import Role
 from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
-from .workflow import NOT_COUNTING, Status
+from .workflow import NOT_COUNTING, Status, TransitionError
+
+# This module imports no model of its own app: it reaches applications through the form page's
+# get_submission_class() and the related managers, so that models.py can use it (process_form_submission).
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,44 @@ class Duplicate(Exception):
     """The school already has an application for this project in this call that counts; nothing was saved."""
 
 
+class NotSaved(Exception):
+    """Nothing was kept; ``form`` says why, ``status`` is the answer's HTTP status."""
+
+    def __init__(self, form, status):
+        super().__init__(status)
+        self.form = form
+        self.status = status
+
+
 BUSY_MESSAGE = "系统繁忙，本次提交没有被保存，请稍后再试。"
+STORAGE_FAILURE = "文件保存失败，本次提交没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。"
+
+
+def save_or_explain(form, save):
+    """Run ``save``. Returns (its result, 200), or (None, the status to answer) after saying on the form why
+    nothing was kept: a duplicate, a closed application, a storage or database failure."""
+    try:
+        return save(), 200
+    except Duplicate:
+        form.add_duplicate_error()
+        return None, 200  # a validation error like any other, found by the database
+    except TransitionError as error:
+        form.add_error(None, str(error))
+        return None, 409
+    except StorageFailure:
+        form.add_error(None, STORAGE_FAILURE)
+    except DatabaseError:
+        logger.exception("Submission not saved: database error")
+        form.add_error(None, BUSY_MESSAGE)
+    return None, 503
+
+
+def save_or_refuse(form, save):
+    """``save()``'s result; NotSaved (the form carrying the reason) when nothing was kept."""
+    saved, status = save_or_explain(form, save)
+    if saved is None:
+        raise NotSaved(form, status)
+    return saved
 
 
 DUPLICATE_MESSAGE = (
@@ -53,7 +92,7 @@ def duplicate_of(page, school, project_name, token):
 
 def same_project(call, school, project_name):
     """The call's applications of this school and project, compared as the database constraint compares them."""
-    return Application.objects.filter(call=call, school__iexact=school.strip(), project_name__iexact=project_name.strip())
+    return call.applications.filter(school__iexact=school.strip(), project_name__iexact=project_name.strip())
 
 
 def store_uploads(uploads):
@@ -80,8 +119,7 @@ def store_uploads(uploads):
 
 
 def record_file(application, uploaded, key, field_name, field_label):
-    return ApplicationFile.objects.create(
-        application=application,
+    return application.files.create(
         field_name=field_name,
         field_label=field_label,
         original_name=PurePath(uploaded.name).name[:255],
@@ -107,6 +145,7 @@ def create_application(page, form):
     Duplicate if the school already has a counting application for the project (the database decides, so
     simultaneous submissions cannot both land). Files are stored before the transaction: no network I/O
     while rows are locked; a failed transaction removes them again."""
+    Application = page.get_submission_class()
     data = form.cleaned_data
     token = data["submission_token"]
     existing = Application.objects.filter(submission_token=token).first()
@@ -121,9 +160,8 @@ def create_application(page, form):
     }
     for name, uploads in files.items():
         form_data[name] = [PurePath(f.name).name for f in uploads]
-    is_furong = form_data.get(names.get(Role.FURONG)) == "是"
-    school, project_name = data[names[Role.SCHOOL]], data[names[Role.PROJECT]]
-    unit = Unit.objects.get(name=data[names[Role.UNIT]])
+    columns = roles.column_values(data, names, lambda name: Unit.objects.get(name=name))
+    school, project_name = columns["school"], columns["project_name"]
 
     pending = [(name, uploaded) for name, uploads in files.items() for uploaded in uploads]
     stored_keys = store_uploads([u for _, u in pending])
@@ -141,19 +179,9 @@ def create_application(page, form):
             application = Application.objects.create(
                 page=page,
                 call=page.call,
-                reference=_unused_reference((page.call.date or timezone.localdate()).year),
+                reference=_unused_reference(Application, (page.call.date or timezone.localdate()).year),
                 submission_token=token,
-                unit=unit,
-                school=school,
-                category=data[names[Role.CATEGORY]],
-                project_name=project_name,
-                subtitle=data.get(names[Role.SUBTITLE]) or "",
-                is_furong=is_furong,
-                leader=data[names[Role.LEADER]],
-                leader_phone=data[names[Role.LEADER_PHONE]],
-                contact=data[names[Role.CONTACT]],
-                contact_phone=data[names[Role.CONTACT_PHONE]],
-                summary=data[names[Role.SUMMARY]],
+                **columns,
                 form_data=_jsonable(form_data),
             )
             for (name, uploaded), key in zip(pending, stored_keys, strict=True):
@@ -181,7 +209,7 @@ def create_application(page, form):
     return application, True
 
 
-def _unused_reference(year):
+def _unused_reference(Application, year):
     for _ in range(10):
         reference = new_reference(year)
         if not Application.objects.filter(reference=reference).exists():

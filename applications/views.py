@@ -5,163 +5,40 @@ the status look-up with the reference number and the leader's mobile number. No 
 """
 
 import logging
-import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage, is_ratelimited
 
 from notices import annex_files
 
 from . import references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
+from .grants import grant, live_grants
 from .models import Application, ApplicationFile
-from .submission import (
-    BUSY_MESSAGE,
-    Duplicate,
-    StorageFailure,
-    create_application,
-    record_file,
-    remove_stored,
-    store_uploads,
-)
+from .submission import record_file, remove_stored, save_or_explain, store_uploads
+from .throttle import limit_reached, throttled
 from .workflow import SCAN_UPLOADABLE, Status, TransitionError
 
 logger = logging.getLogger(__name__)
-SESSION_KEY = "portal_applications"
 
-WINDOW_MESSAGES = {
-    "not_open": "本次申报尚未开始，开始时间为 {opens}。",
-    "closed": "本次申报已于 {closes} 截止，不再接受提交。",
-    "unscheduled": "本次申报的时间尚未公布。",
-}
-
-
-def grant(request, application):
-    """Let this browser see the application for GRANT_HOURS. The session key changes on every grant, so that a
-    session id planted in the browser beforehand (session fixation) opens nothing."""
-    now = int(time.time())
-    granted = _live_grants(request, now)
-    granted[application.reference] = now
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = granted
-    if not request.user.is_authenticated:
-        request.session.set_expiry(settings.PORTAL_GRANT_HOURS * 3600)
-
-
-def _live_grants(request, now):
-    stored = request.session.get(SESSION_KEY)
-    if not isinstance(stored, dict):
-        return {}
-    return {ref: at for ref, at in stored.items() if isinstance(at, int) and now - at < settings.PORTAL_GRANT_HOURS * 3600}
+# The application form itself is the Wagtail page ApplicationFormPage (models.py), served on Wagtail's hooks.
 
 
 def granted_application(request, reference):
     """The application, if this session may see it; 404 otherwise (the same answer whether or not it exists)."""
-    if reference not in _live_grants(request, int(time.time())):
+    if reference not in live_grants(request):
         raise Http404
     try:
         return Application.objects.select_related("unit", "call", "page").get(reference=reference)
     except Application.DoesNotExist:
         raise Http404 from None
-
-
-def _throttled(request, group, rate):
-    """Count this request and say whether the client address is over ``rate`` for ``group``."""
-    return is_ratelimited(request, group=group, key="ip", rate=rate, method=is_ratelimited.ALL, increment=True)
-
-
-def _limit_reached(request, group, rate):
-    """Whether the address has already used up ``rate`` for ``group`` (without counting this request)."""
-    usage = get_usage(request, group=group, key="ip", rate=rate, method=get_usage.ALL, increment=False)
-    return usage is not None and usage["count"] >= usage["limit"]
-
-
-STORAGE_FAILURE = "文件保存失败，本次提交没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。"
-
-
-def _save_or_explain(form, save):
-    """Run ``save``. Returns (its result, 200), or (None, the status to answer) after saying on the form why
-    nothing was kept: a duplicate, a closed application, a storage or database failure."""
-    try:
-        return save(), 200
-    except Duplicate:
-        form.add_duplicate_error()
-        return None, 200  # a validation error like any other, found by the database
-    except TransitionError as error:
-        form.add_error(None, str(error))
-        return None, 409
-    except StorageFailure:
-        form.add_error(None, STORAGE_FAILURE)
-    except DatabaseError:
-        logger.exception("Submission not saved: database error")
-        form.add_error(None, BUSY_MESSAGE)
-    return None, 503
-
-
-def serve_application_form(page, request):
-    from notices.templatetags.notice_tags import cn_datetime
-
-    state = page.window_state()
-    context = page.get_context(request)
-    context["window_state"] = state
-    context["window_message"] = WINDOW_MESSAGES.get(state, "").format(
-        opens=cn_datetime(page.opens_at), closes=cn_datetime(page.closes_at)
-    )
-    context["configuration_problems"] = page.configuration_problems()
-    status = 200
-
-    if request.method == "POST":
-        form = page.get_form(request.POST, request.FILES, page=page, user=request.user)
-        if state != "open":
-            return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=403)
-        if context["configuration_problems"]:
-            return TemplateResponse(request, page.get_template(request), {**context, "form": None}, status=503)
-        upload_error = getattr(request, "upload_error", None)
-        if _throttled(request, "apply-posts", settings.PORTAL_POST_RATE):
-            form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
-            context["page_errors"] = ["提交过于频繁，请稍后再试。"]
-            status = 429
-        elif upload_error:
-            # Reading stopped part-way: show what was typed, with a fresh form (and token) around it.
-            form = page.get_form(initial=_typed_values(request.POST), page=page, user=request.user)
-            context["page_errors"] = [upload_error]
-            context["upload_error"] = upload_error
-            context["upload_error_field"] = getattr(request, "upload_error_field", None)
-            status = 413
-        elif form.is_spam:
-            form.is_valid()
-            form.add_error(None, "提交未被接受，请刷新页面后重试。")
-            status = 400
-        elif form.is_valid() and _throttled(request, "apply", settings.PORTAL_SUBMIT_RATE):
-            # Only complete applications count: a school correcting its mistakes is not throttled.
-            form.add_error(None, "提交过于频繁，请稍后再试。")
-            status = 429
-        elif form.is_valid():
-            saved, status = _save_or_explain(form, lambda: create_application(page, form)[0])
-            if saved is not None:
-                grant(request, saved)
-                return redirect("applications:receipt", reference=saved.reference)
-        context["files_need_reselecting"] = bool(request.FILES) or status == 413
-    else:
-        form = page.get_form(page=page, user=request.user) if state == "open" else None
-
-    context["form"] = form
-    response = TemplateResponse(request, page.get_template(request), context, status=status)
-    add_never_cache_headers(response)  # it shows back what the school typed, and carries a once-only token
-    return response
-
-
-def _typed_values(post):
-    return {key: post.get(key) for key in post if key not in ("csrfmiddlewaretoken", "submission_token")}
 
 
 @never_cache
@@ -196,7 +73,7 @@ def status_lookup(request):
     status = 200
     if request.method == "POST":
         # Failed look-ups are what a guesser makes: only they count towards the limit.
-        if _limit_reached(request, "status-failures", settings.PORTAL_STATUS_RATE):
+        if limit_reached(request, "status-failures", settings.PORTAL_STATUS_RATE):
             form.is_valid()
             form.add_error(None, "查询失败次数过多，请稍后再试。")
             status = 429
@@ -210,7 +87,7 @@ def status_lookup(request):
             if application is not None and mobile and application.leader_phone == mobile:
                 grant(request, application)
                 return redirect("applications:status", reference=application.reference)
-            _throttled(request, "status-failures", settings.PORTAL_STATUS_RATE)
+            throttled(request, "status-failures", settings.PORTAL_STATUS_RATE)
             form.add_error(None, "申报编号或负责人手机号码不正确，请核对后重试。")
             status = 400
     return TemplateResponse(request, "applications/status_lookup.html", {"form": form}, status=status)
@@ -236,7 +113,7 @@ def status_page(request, reference):
             status = 413
         elif form.is_valid():
             replacing = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN).exists()
-            saved, status = _save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]))
+            saved, status = save_or_explain(form, lambda: replace_scan(application, form.cleaned_data["scan"]))
             if saved is not None:
                 done = "已重新上传" if replacing else "已上传"
                 name = form.cleaned_data["scan"].name

@@ -12,6 +12,7 @@ class HomePage(Page):
     intro = models.TextField("简介", blank=True)
     latest_count = models.PositiveSmallIntegerField("首页显示通知条数", default=5)
 
+    parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["notices.NoticeIndexPage"]
     max_count = 1
 

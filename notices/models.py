@@ -7,7 +7,10 @@
         ├── SummaryTablePage      附件3: the district summary table
         ├── ApplicationTemplatePage 附件4: the application form
         ├── OutlinePage           附件5: the work-plan outline
-        └── ApplicationFormPage   (applications app) the online form
+        └── (other apps' pages that name NoticePage among their parent_page_types, e.g. an online form)
+
+This app knows nothing of the apps built on it: which pages go under a notice is said by each page type's
+parent_page_types, and templates find other apps' pages through those apps' template tags.
 
 Copying the NoticePage with its children makes next year's call: quotas and categories are child objects of
 their pages, so they are copied with them.
@@ -94,14 +97,7 @@ class NoticePage(Page):
     signature_date = models.DateField("落款日期", null=True, blank=True, help_text="发布前必须填写。")
 
     parent_page_types = ["notices.NoticeIndexPage"]
-    subpage_types = [
-        "notices.QuotaTablePage",
-        "notices.TopicGuidePage",
-        "notices.SummaryTablePage",
-        "notices.ApplicationTemplatePage",
-        "notices.OutlinePage",
-        "applications.ApplicationFormPage",
-    ]
+    # No subpage_types: the annexes (and pages of other apps) say they go under a notice (parent_page_types).
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -144,12 +140,6 @@ class NoticePage(Page):
     @cached_property
     def topic_guide(self):
         return TopicGuidePage.objects.child_of(self).live().first()
-
-    def application_form(self):
-        """The call's live online form, if it has one."""
-        from applications.models import ApplicationFormPage
-
-        return ApplicationFormPage.objects.child_of(self).live().first()
 
     def deadline_passed(self, now=None):
         return self.deadline is not None and (now or timezone.now()) > self.deadline

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from django.db import transaction
+from django.dispatch import Signal
 from wagtail.models import Page, Site
 
 from home.models import HomePage
@@ -22,6 +23,10 @@ from .models import (
     TopicGuidePage,
     Unit,
 )
+
+# Sent after a call and its annexes are built, so that other apps add their pages from the same content file
+# (kwargs: loader, notice, content (the call's dict), slug_prefix, title_prefix, now).
+call_loaded = Signal()
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 CALL_2019 = CONTENT_DIR / "call-2019.json"
@@ -146,12 +151,10 @@ class Loader:
             page.title = title_prefix + page.title
             publish(notice, page)  # publishing generates its download (annex_downloads)
             self.log(f"  附件{page.annex_number}：{page.title}")
-        if "application_form" in call:
-            form = self.application_form(call, now)
-            form.slug = slug_prefix + form.slug
-            form.title = title_prefix + form.title
-            publish(notice, form)
-            self.log(f"  在线申报：{form.title}")
+        call_loaded.send(
+            sender=type(self), loader=self, notice=notice, content=call,
+            slug_prefix=slug_prefix, title_prefix=title_prefix, now=now,
+        )
         return notice
 
     @staticmethod
@@ -193,17 +196,6 @@ class Loader:
     def application_template(self, call):
         data = call["application_template"]
         return ApplicationTemplatePage(**self._annex_fields(data), footnote=data["footnote"])
-
-    def application_form(self, call, now=None):
-        from applications.models import ApplicationFormPage
-
-        data = dict(call["application_form"])
-        opens = datetime.datetime.fromisoformat(data.pop("opens_at"))
-        closes = datetime.datetime.fromisoformat(data.pop("closes_at"))
-        if now is not None:
-            opens, closes = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=30)
-            data["to_address"] = "demo-office@localhost"
-        return ApplicationFormPage(opens_at=opens, closes_at=closes, **data)
 
     def outline(self, call):
         data = call["outline"]

@@ -8,23 +8,14 @@ from openpyxl import Workbook
 
 from portal import office
 
+from .. import roles
+from ..models import Application
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-HEADERS = [
-    "申报编号",
-    "申报单位",
-    "申报学校",
-    "试点类别",
-    "试点项目名称",
-    "副标题",
-    "芙蓉学校",
-    "负责人",
-    "负责人手机号码",
-    "联系人",
-    "联系人手机号码",
-    "状态",
-    "提交时间",
-]
+# The core columns come from the one role -> column table, less the summary (too long for a list).
+LISTED = [column for column in roles.COLUMNS if column.role != roles.Role.SUMMARY]
+HEADERS = ["申报编号", *(column.label(Application) for column in LISTED), "状态", "提交时间"]
 
 
 def submitted_text(value):
@@ -33,22 +24,12 @@ def submitted_text(value):
 
 
 def row(application):
-    values = [
+    return [
         application.reference,
-        application.unit.name,
-        application.school,
-        application.category,
-        application.project_name,
-        application.subtitle,
-        "是" if application.is_furong else "否",
-        application.leader,
-        application.leader_phone,
-        application.contact,
-        application.contact_phone,
+        *(column.read(application) for column in LISTED),
         application.get_status_display(),
         submitted_text(application.submitted_at),
     ]
-    return values
 
 
 def rows(applications):

@@ -1,5 +1,4 @@
 from django import template
-from django.utils import timezone
 
 register = template.Library()
 
@@ -23,24 +22,6 @@ def numbered_items(items):
 
 
 register.filter("numbered_items", numbered_items)
-
-
-@register.filter
-def cn_date(value):
-    """2019年6月20日, as dates are written in official documents (no leading zeros)."""
-    if not value:
-        return ""
-    if hasattr(value, "hour"):
-        value = timezone.localtime(value)
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-@register.filter
-def cn_datetime(value):
-    if not value:
-        return ""
-    value = timezone.localtime(value)
-    return f"{cn_date(value)} {value:%H:%M}"
 
 
 @register.filter
