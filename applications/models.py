@@ -14,9 +14,11 @@ from portal.cjk_search import CJKSearchField
 from portal.text import project_title
 
 from . import roles, uploads
+from . import states
 from .forms import ApplicationFormBuilder, ApplicationFormPageAdminForm
+from .querysets import ApplicationQuerySet
+from .states import NOT_COUNTING, Status
 from .storage import application_storage
-from .workflow import NOT_COUNTING, Status
 
 FIELD_TYPE_CHOICES = FORM_FIELD_CHOICES + (("file", "单个文件上传"), ("files", "多个文件上传"))
 
@@ -192,6 +194,8 @@ class Application(models.Model):
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = "申报"
         verbose_name_plural = "申报"
@@ -218,6 +222,24 @@ class Application(models.Model):
     @property
     def project_title(self):
         return project_title(self.project_name, self.subtitle)
+
+    # Named states for templates, which should not compare raw status strings.
+    @property
+    def is_awaiting_scan(self):
+        return self.status == Status.AWAITING_SCAN
+
+    @property
+    def is_returned(self):
+        return self.status == Status.RETURNED
+
+    @property
+    def is_superseded(self):
+        return self.status == Status.SUPERSEDED
+
+    @property
+    def route(self):
+        """The unit's path through review (states.VIA_DISTRICT or states.CITY_LEVEL)."""
+        return states.route_of(self.unit)
 
     def return_reason(self):
         """The reviewer's reason for the latest return, shown to the school on its status page."""

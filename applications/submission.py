@@ -14,7 +14,7 @@ from .references import new_reference
 from .roles import Role
 from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
-from .workflow import NOT_COUNTING, Status
+from .states import NOT_COUNTING, Status
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from .submission import (
     remove_stored,
     store_uploads,
 )
-from .workflow import SCAN_UPLOADABLE, Status, TransitionError
+from .states import SCAN_UPLOADABLE, Status
+from .workflow import TransitionError
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "portal_applications"

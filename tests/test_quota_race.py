@@ -13,7 +13,8 @@ from django.db import connection, connections
 
 from applications.groups import create_reviewer
 from applications.models import Application, ApplicationFormPage, AuditEntry
-from applications.workflow import Status, TransitionError, perform
+from applications.states import Status
+from applications.workflow import TransitionError, perform
 from notices.models import NoticePage, Unit
 
 pytestmark = pytest.mark.django_db

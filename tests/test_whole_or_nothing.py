@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_multipart
 
 from applications.models import Application, ApplicationFile
-from applications.workflow import Status
+from applications.states import Status
 
 from .conftest import soup
 from .factories import demo_form_page, pdf_bytes, png_bytes, submit, upload, valid_data
