@@ -118,3 +118,51 @@ def test_the_last_place_goes_to_exactly_one_of_two_simultaneous_recommendations(
         lambda: list(Application.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True))
     ))
     assert statuses == [Status.RECOMMENDED, Status.SUBMITTED]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_place_goes_to_one_of_two_simultaneous_recommendations_on_any_database(monkeypatch):
+    """The same race without a wrapping test transaction, so it runs on SQLite too (there the test's own
+    transaction would hold the write lock): its IMMEDIATE transactions queue the two reviewers. pytest-django
+    runs such tests last and empties the tables after."""
+    import time
+
+    from applications import workflow
+
+    from .factories import demo_form_page
+
+    counted = workflow.places_used
+
+    def slow_count(*args):
+        used = counted(*args)
+        time.sleep(0.3)
+        return used
+
+    monkeypatch.setattr(workflow, "places_used", slow_count)
+    call = demo_form_page().call  # present unless an earlier test of this kind emptied the tables: then built again
+    unit = Unit.objects.get(name="岳阳楼区")  # quota 1
+    reviewers = [create_reviewer(f"race{i}", "Review-pass-2019", unit_name=unit.name) for i in range(2)]
+    applications = [new_application(call, unit) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def press(i):
+        try:
+            barrier.wait()
+            perform(reviewers[i], applications[i].pk, "recommend", "同意推荐")
+            outcomes[i] = "recommended"
+        except TransitionError as error:
+            outcomes[i] = str(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(o == "recommended" for o in outcomes) == [False, True], outcomes
+    assert "名额为 1 个，已用 1 个" in next(o for o in outcomes if o != "recommended")
+    statuses = sorted(Application.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True))
+    assert statuses == [Status.RECOMMENDED, Status.SUBMITTED]
