@@ -1,4 +1,4 @@
-"""The review area in the Wagtail admin. Every view scopes through ``permissions.scoped_applications``."""
+"""The review area in the Wagtail admin. Every view starts from ``Application.objects.visible_to(user)``."""
 
 import logging
 
@@ -19,14 +19,15 @@ from django.views.decorators.http import require_POST
 
 from notices.models import NoticePage, Unit
 
-from . import audit, permissions, workflow
+from . import audit, calls, permissions, states, workflow
 from .exports import docx as docx_export
 from .exports import dossier as dossier_export
 from .exports import listing as listing_export
 from .exports import xlsx as xlsx_export
 from .models import Application, ApplicationFile, AuditEntry
+from .states import Status
 from .storage import application_storage
-from .workflow import Status, TransitionError
+from .workflow import TransitionError
 
 logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,14 +44,6 @@ def require_reviewer(view):
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
-
-
-def calls():
-    return NoticePage.objects.filter(deadline__isnull=False).order_by("-deadline")
-
-
-def latest_call():
-    return calls().first()
 
 
 ORDERINGS = [
@@ -84,9 +77,8 @@ class ApplicationFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        units = permissions.reviewer_unit_ids(user)
-        self.filters["unit"].queryset = Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
-        self.filters["call"].queryset = calls()
+        self.filters["unit"].queryset = permissions.reviewed_units(user)
+        self.filters["call"].queryset = calls.calls()
         titles = self.queryset.order_by().values_list("category", flat=True).distinct()
         self.filters["category"].extra["choices"] = [(t, t) for t in sorted(titles)]
 
@@ -103,7 +95,7 @@ class ApplicationFilter(django_filters.FilterSet):
 
 
 def filtered(request):
-    base = permissions.scoped_applications(request.user).select_related("unit", "call")
+    base = Application.objects.visible_to(request.user).select_related("unit", "call")
     return ApplicationFilter(request.GET or None, queryset=base, user=request.user)
 
 
@@ -127,7 +119,7 @@ def index(request):
             "total": paginator.count,
             "status_counts": [(label, counts.get(value, 0)) for value, label in Status.choices],
             "query": query.urlencode(),
-            "calls": calls(),
+            "calls": calls.calls(),
             "units": filterset.filters["unit"].queryset,
             "is_city": permissions.is_city_office(request.user),
         },
@@ -136,7 +128,7 @@ def index(request):
 
 @require_reviewer
 def detail(request, pk):
-    application = permissions.get_application(request.user, pk, Application.objects.select_related("unit", "call", "page"))
+    application = get_object_or_404(Application.objects.visible_to(request.user).select_related("unit", "call", "page"), pk=pk)
     return TemplateResponse(
         request,
         "applications/admin/detail.html",
@@ -148,7 +140,7 @@ def detail(request, pk):
             "history": application.audit_entries.select_related("actor").order_by("created_at", "pk"),
             "transitions": workflow.available_transitions(request.user, application),
             "extra_fields": _extra_fields(application),
-            "quota": workflow.quota(application.call, application.unit),
+            "quota": calls.quota(application.call, application.unit),
             "used": workflow.places_used(application.call, application.unit),
             "action_labels": audit.ACTION_LABELS,
         },
@@ -176,7 +168,7 @@ def transition(request, pk, name):
         logger.exception("Review transition failed: database error")
         messages.error(request, "系统繁忙，操作没有完成，请重试。")
     else:
-        messages.success(request, f"已{workflow.TRANSITIONS[name].label}。")
+        messages.success(request, f"已{states.ACTION_LABELS[name]}。")
     return redirect("applications_admin:detail", pk=pk)
 
 
@@ -184,7 +176,7 @@ def transition(request, pk, name):
 def download_file(request, pk, file_pk):
     """A stored file, to a reviewer whose scope covers its application: a signed URL valid five minutes
     where the storage has them (S3), otherwise streamed from the private folder."""
-    application = permissions.get_application(request.user, pk)
+    application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
     stored = get_object_or_404(ApplicationFile, pk=file_pk, application=application)
     audit.record(request.user, "download", application=application, detail=f"{stored.field_label}：{stored.original_name}")
     storage = application_storage()
@@ -203,7 +195,7 @@ def download_file(request, pk, file_pk):
 
 @require_reviewer
 def annex4(request, pk):
-    application = permissions.get_application(request.user, pk, Application.objects.select_related("unit", "call"))
+    application = get_object_or_404(Application.objects.visible_to(request.user).select_related("unit", "call"), pk=pk)
     audit.record(request.user, "export", application=application, detail="申请表（附件4）")
     return _download(docx_export.application_docx(application), DOCX, f"申请表-{application.reference}.docx")
 
@@ -225,20 +217,20 @@ def _int_param(request, name):
 def _export_scope(request):
     """(call, unit or None, scoped applications) for the summary and dossier exports: the recommended ones, as
     ``manage.py export_summary`` (``all=1``: every status)."""
-    call = get_object_or_404(calls(), pk=_int_param(request, "call") or getattr(latest_call(), "pk", None))
-    applications = permissions.scoped_applications(request.user).filter(call=call)
+    call = get_object_or_404(calls.calls(), pk=_int_param(request, "call") or getattr(calls.latest_call(), "pk", None))
+    applications = Application.objects.visible_to(request.user).for_call(call)
     if request.GET.get("all") != "1":
-        applications = workflow.recommended(applications)
+        applications = applications.recommended()
     unit = None
     if request.GET.get("unit"):
         unit = get_object_or_404(Unit, pk=_int_param(request, "unit"))
-        if not permissions.scoped_unit_ids(request.user, [unit.pk]):
+        if not permissions.reviews_unit(request.user, unit):
             raise PermissionDenied
         applications = applications.filter(unit=unit)
     elif not permissions.is_city_office(request.user):
-        units = permissions.reviewer_unit_ids(request.user)
+        units = list(permissions.reviewed_units(request.user)[:2])
         if len(units) == 1:
-            unit = Unit.objects.get(pk=next(iter(units)))
+            unit = units[0]  # a district's export is headed by its own name
     return call, unit, applications
 
 
@@ -302,9 +294,9 @@ AUDIT_PAGE_SIZE = 50
 @require_reviewer
 def audit_log(request):
     entries = AuditEntry.objects.select_related("actor", "application", "call")
-    units = permissions.reviewer_unit_ids(request.user)
-    if units is not None:
-        entries = entries.filter(Q(application__unit_id__in=units) | Q(actor=request.user))
+    if not permissions.is_city_office(request.user):
+        # Entries about the applications they see, and their own (exports name no application).
+        entries = entries.filter(Q(application__in=Application.objects.visible_to(request.user)) | Q(actor=request.user))
     filterset = AuditFilter(request.GET or None, queryset=entries)
     paginator = Paginator(filterset.qs, AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("p"))
@@ -324,42 +316,6 @@ def audit_log(request):
             "action_labels": audit.ACTION_LABELS,
         },
     )
-
-
-def dashboard_rows(user, call):
-    """Per unit: received / recommended / quota; per category: received. Three queries whatever the rows."""
-    from notices.models import QuotaAllocation
-
-    applications = permissions.scoped_applications(user).filter(call=call)
-    units = permissions.reviewer_unit_ids(user)
-    allocations = QuotaAllocation.objects.filter(page__in=workflow.quota_pages(call)).select_related("unit")
-    if units is not None:
-        allocations = allocations.filter(unit_id__in=units)
-    per_unit = {
-        row["unit"]: row
-        for row in applications.order_by().values("unit").annotate(
-            received=Count("pk"),
-            recommended=Count("pk", filter=Q(status__in=workflow.RECOMMENDED_STATUSES)),
-            approved=Count("pk", filter=Q(status=Status.APPROVED)),
-        )
-    }
-    rows = []
-    for allocation in allocations.order_by("unit__sort_order"):
-        counts = per_unit.get(allocation.unit_id, {})
-        rows.append(
-            {
-                "unit": allocation.unit,
-                "received": counts.get("received", 0),
-                "recommended": counts.get("recommended", 0),
-                "approved": counts.get("approved", 0),
-                "quota": allocation.quota,
-            }
-        )
-    categories = list(applications.order_by().values("category").annotate(n=Count("pk")).order_by("-n", "category"))
-    top = max([c["n"] for c in categories] or [1])
-    for c in categories:
-        c["percent"] = round(100 * c["n"] / top)
-    return rows, categories
 
 
 def admin_urls():

@@ -2,14 +2,13 @@
 
 from django.apps import apps
 
+from .states import ACTION_LABELS as REVIEW_LABELS
+
 ACTION_LABELS = {
     "submit": "学校提交",
     "upload_scan": "学校上传盖章件",
     "supersede": "学校重新申报，原申报关闭",
-    "recommend": "推荐",
-    "return": "退回",
-    "approve": "立项",
-    "decline": "不予立项",
+    **REVIEW_LABELS,
     "download": "下载文件",
     "export": "导出",
     "purge": "保存期满删除",

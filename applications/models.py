@@ -16,11 +16,12 @@ from portal.cjk_search import CJKSearchField
 from portal.dates import cn_date, cn_datetime
 from portal.text import project_title
 
-from . import grants, roles, submission, throttle, uploads
+from . import grants, roles, states, submission, throttle, uploads
 from .forms import TOO_FREQUENT, ApplicationFormBuilder, ApplicationFormPageAdminForm
+from .querysets import ApplicationQuerySet
 from .roles import FIELD_TYPE_CHOICES
+from .states import NOT_COUNTING, Status
 from .storage import application_storage
-from .workflow import NOT_COUNTING, Status
 
 WINDOW_MESSAGES = {
     "not_open": "本次申报尚未开始，开始时间为 {opens}。",
@@ -295,6 +296,8 @@ class Application(models.Model):
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    objects = ApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = "申报"
         verbose_name_plural = "申报"
@@ -325,6 +328,24 @@ class Application(models.Model):
     def core_rows(self):
         """[(heading, text)] of the core columns, as the review shows them (one table: roles.COLUMNS)."""
         return roles.display_rows(self)
+
+    # Named states for templates, which should not compare raw status strings.
+    @property
+    def is_awaiting_scan(self):
+        return self.status == Status.AWAITING_SCAN
+
+    @property
+    def is_returned(self):
+        return self.status == Status.RETURNED
+
+    @property
+    def is_superseded(self):
+        return self.status == Status.SUPERSEDED
+
+    @property
+    def route(self):
+        """The unit's path through review (states.VIA_DISTRICT or states.CITY_LEVEL)."""
+        return states.route_of(self.unit)
 
     def return_reason(self):
         """The reviewer's reason for the latest return, shown to the school on its status page."""

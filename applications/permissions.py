@@ -1,17 +1,15 @@
-"""The one scoping rule for personal data: who may see and act on which applications.
+"""Who is who in review: the city office, a unit's district reviewers, everyone else.
 
-- The city office (permission ``applications.review_city``, or a superuser) sees every application.
-- A district reviewer (permission ``applications.review_district``) sees the applications of the unit(s)
-  whose reviewers' group (ReviewerGroup) they belong to, and nothing else.
-- Everyone else, content editors included, sees none.
+- The city office (permission ``applications.review_city``, or a superuser) reviews every unit.
+- A district reviewer (permission ``applications.review_district``) reviews the unit(s) whose reviewers' group
+  (ReviewerGroup) they belong to, and nothing else.
+- Everyone else, content editors included, reviews none.
 
-Every list, detail, action, export and download goes through ``scoped_applications``; an application
-outside a user's scope answers 404, exactly as one that does not exist.
+Which applications that makes visible is ``Application.objects.visible_to(user)`` (querysets.py). This module
+imports no model of this app, so the queryset can use it.
 """
 
-from django.http import Http404
-
-from .models import Application, ReviewerGroup
+from notices.models import Unit
 
 CITY_PERMISSION = "applications.review_city"
 DISTRICT_PERMISSION = "applications.review_district"
@@ -29,7 +27,13 @@ def reviewer_unit_ids(user):
         return None
     if not user.has_perm(DISTRICT_PERMISSION):
         return set()
-    return set(ReviewerGroup.objects.filter(group__user=user).values_list("unit_id", flat=True))
+    return set(user.groups.exclude(review_unit=None).values_list("review_unit__unit_id", flat=True))
+
+
+def reviewed_units(user):
+    """The units the user reviews, as a queryset (filters, exports, the dashboard's rows)."""
+    units = reviewer_unit_ids(user)
+    return Unit.objects.all() if units is None else Unit.objects.filter(pk__in=units)
 
 
 def can_review(user):
@@ -37,22 +41,13 @@ def can_review(user):
     return units is None or bool(units)
 
 
-def scoped_applications(user, queryset=None):
-    queryset = Application.objects.all() if queryset is None else queryset
+def reviews_unit(user, unit):
+    """May see this unit's applications (the city office sees every unit's)."""
     units = reviewer_unit_ids(user)
-    if units is None:
-        return queryset
-    return queryset.filter(unit_id__in=units)
+    return units is None or unit.pk in units
 
 
-def get_application(user, pk, queryset=None):
-    try:
-        return scoped_applications(user, queryset).get(pk=pk)
-    except (Application.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
-def scoped_unit_ids(user, unit_ids):
-    """The subset of ``unit_ids`` the user may see (for exports that name a unit)."""
+def is_district_reviewer_of(user, unit):
+    """May act as this unit's district reviewer: the city office may not (a superuser may do anything)."""
     units = reviewer_unit_ids(user)
-    return set(unit_ids) if units is None else set(unit_ids) & units
+    return user.is_superuser or (units is not None and unit.pk in units)

@@ -4,12 +4,11 @@ Editors may relabel, reorder and add help text to these fields, and add fields o
 lacks one of these roles cannot be published. Each role fixes the field type it must have.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.db import models
 from wagtail.contrib.forms.models import FORM_FIELD_CHOICES
-
 
 from .uploads import DOCUMENT_EXTENSIONS, EVIDENCE_EXTENSIONS
 

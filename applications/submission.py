@@ -4,17 +4,17 @@ import logging
 from pathlib import PurePath
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from notices.models import Unit
 
 from . import audit, roles
 from .references import new_reference
-from .roles import Role
+from .states import NOT_COUNTING, Status
 from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
-from .workflow import NOT_COUNTING, Status, TransitionError
+from .workflow import TransitionError
 
 # This module imports no model of its own app: it reaches applications through the form page's
 # get_submission_class() and the related managers, so that models.py can use it (process_form_submission).

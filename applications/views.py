@@ -22,9 +22,10 @@ from . import references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
 from .grants import grant, live_grants
 from .models import Application, ApplicationFile
+from .states import SCAN_UPLOADABLE, Status
 from .submission import record_file, remove_stored, save_or_explain, store_uploads
 from .throttle import limit_reached, throttled
-from .workflow import SCAN_UPLOADABLE, Status, TransitionError
+from .workflow import TransitionError
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 
-from . import admin_views, permissions
+from . import admin_views, dashboard, permissions
 from .models import ApplicationFormPage
 
 
@@ -51,12 +51,8 @@ class ReviewDashboard(Component):
         self.request = request
 
     def get_context_data(self, parent_context=None):
-        call = admin_views.latest_call()
-        rows, categories = admin_views.dashboard_rows(self.request.user, call) if call else ([], [])
         return {
-            "call": call,
-            "rows": rows,
-            "categories": categories,
+            **dashboard.context(self.request.user),
             "now": timezone.now(),
             "list_url": reverse("applications_admin:index"),
         }

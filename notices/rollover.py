@@ -9,7 +9,6 @@ is published (annex_downloads), so no file of the old year is linked; an editor'
 carried over (they are the old year's documents).
 """
 
-import datetime
 import re
 
 from django.db import models, transaction

@@ -3,8 +3,8 @@ from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.http import UnreadablePostError
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from wagtail.models import Page
 
 MAX_QUERY_LENGTH = 100

@@ -24,6 +24,28 @@ def call(db):
 
 
 @pytest.fixture
+def committed_site(transactional_db):
+    """For tests of parallel requests (``django_db(transaction=True)``: no test transaction, rows committed):
+    the 2019 call and the open demo call, built again if an earlier such test emptied the tables (pytest-django
+    empties every table after one, Wagtail's root page included). Returns the demo call."""
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.translation import get_supported_language_variant
+    from wagtail.models import Collection, Locale, Page
+
+    from notices.models import NoticePage
+
+    if not Page.objects.exists():
+        Locale.objects.get_or_create(language_code=get_supported_language_variant(settings.LANGUAGE_CODE))
+        Collection.add_root(name="Root")
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    loader = Loader(read_content(), log=lambda *args: None)
+    loader.run()
+    loader.load_demo(timezone.now())
+    return NoticePage.objects.get(slug="demo-2019-pilot-projects")
+
+
+@pytest.fixture
 def only_2019(db):
     """For tests of the published 2019 site as the public sees it: the demo call is removed (rolled back after)."""
     from notices.models import NoticePage

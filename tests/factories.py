@@ -3,16 +3,15 @@
 import io
 
 import docx
-from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from applications.models import ApplicationFormPage
 from notices.seed import Loader, read_content
 
-from .sample_pdf import pdf_pieces
-
 from .conftest import soup
+from .sample_pdf import pdf_pieces
 
 
 def pdf_bytes(size=2048):

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.files.storage import storages
 
 from applications.models import Application, ApplicationFile, ApplicationFormPage
-from applications.workflow import Status
+from applications.states import Status
 
 from .conftest import soup
 from .factories import demo_form_page, docx_bytes, pdf_bytes, png_bytes, submit, upload

@@ -23,8 +23,8 @@ from applications.exports.dossier import clean_name, dossier_response, dossier_s
 from applications.exports.listing import HEADERS, listing_csv, listing_xlsx
 from applications.exports.xlsx import summary_xlsx
 from applications.models import Application, ApplicationFile, ApplicationFormPage
+from applications.states import Status
 from applications.storage import application_storage
-from applications.workflow import Status
 from notices.models import Unit
 
 _counter = itertools.count(1)

@@ -32,9 +32,10 @@ def test_each_disguised_file_is_refused_by_name_with_what_to_do(name, data, says
 
 
 def test_real_files_of_each_type_pass():
-    from openpyxl import Workbook
     import io
     import zipfile
+
+    from openpyxl import Workbook
 
     workbook, buffer = Workbook(), io.BytesIO()
     workbook.active["A1"] = "名额"

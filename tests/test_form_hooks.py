@@ -2,8 +2,8 @@
 a 芙蓉 answer that does not depend on a label, no import circle, settings that are used."""
 
 import ast
-import re
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,8 @@ from django.conf import settings as django_settings
 from django.utils import translation
 
 from applications import roles
-from applications.models import Application, ApplicationFormPage
 from applications.exports import listing
+from applications.models import Application, ApplicationFormPage
 
 from .conftest import soup
 from .factories import demo_form_page, submit
@@ -183,7 +183,7 @@ def test_dates_in_exports_are_written_as_in_official_documents_whatever_the_lang
 
     with translation.override("en"):
         assert cn_date(datetime.date(2019, 6, 20)) == "2019年6月20日"
-        moment = datetime.datetime(2019, 6, 20, 9, 5, tzinfo=datetime.timezone.utc)
+        moment = datetime.datetime(2019, 6, 20, 9, 5, tzinfo=datetime.UTC)
         assert cn_datetime(moment) == "2019年6月20日 17:05"
 
 

@@ -13,7 +13,8 @@ from django.db import connection, connections
 
 from applications.groups import create_reviewer
 from applications.models import Application, ApplicationFormPage, AuditEntry
-from applications.workflow import Status, TransitionError, perform
+from applications.states import Status
+from applications.workflow import TransitionError, perform
 from notices.models import NoticePage, Unit
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,4 @@ def test_the_last_place_goes_to_exactly_one_of_two_simultaneous_recommendations(
         lambda: list(Application.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True))
     ))
     assert statuses == [Status.RECOMMENDED, Status.SUBMITTED]
+

@@ -11,8 +11,9 @@ from django.test import Client
 
 from applications.groups import create_reviewer, ensure_groups
 from applications.models import Application, ApplicationFile, ApplicationFormPage, AuditEntry
+from applications.states import Status
 from applications.storage import application_storage
-from applications.workflow import Status, TransitionError, perform
+from applications.workflow import TransitionError, perform
 from notices.models import QuotaAllocation, Unit
 
 from .conftest import soup

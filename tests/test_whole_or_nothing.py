@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_multipart
 
 from applications.models import Application, ApplicationFile
-from applications.workflow import Status
+from applications.states import Status
 
 from .conftest import soup
 from .factories import demo_form_page, pdf_bytes, png_bytes, submit, upload, valid_data
@@ -133,10 +133,10 @@ def test_an_admin_upload_cut_short_adds_no_document(admin_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_five_simultaneous_submissions_of_one_project_make_one_application(private_folder):
+def test_five_simultaneous_submissions_of_one_project_make_one_application(committed_site, private_folder):
     """Real parallel requests, each in its own connection, committing (no test transaction around them: on
     SQLite it would hold the write lock). pytest-django runs such tests last and empties the tables after."""
-    page = demo_form_page()  # present unless an earlier test of this kind emptied the tables: then built again
+    page = demo_form_page()
     clients = [Client() for _ in range(5)]
     bodies = []
     for client in clients:  # five browsers, each with the form open (its own token)

@@ -2,23 +2,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from applications import calls
 from applications.exports.xlsx import summary_xlsx
 from applications.models import Application
-from applications.workflow import Status, recommended
-from notices.models import NoticePage, Unit
-
-
-def find_call(slug):
-    if slug:
-        call = NoticePage.objects.filter(slug=slug).first()
-        if call is None:
-            raise CommandError(f"找不到申报通知“{slug}”（请填写通知页面的 slug）。")
-        return call
-    # The latest call is the one whose deadline is newest.
-    call = NoticePage.objects.live().exclude(deadline=None).order_by("-deadline").first()
-    if call is None:
-        raise CommandError("还没有发布带申报截止时间的通知。")
-    return call
+from applications.states import Status
+from notices.models import Unit
 
 
 def find_unit(name):
@@ -45,13 +33,16 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="输出文件")
 
     def handle(self, *args, call=None, unit=None, status=None, output=None, **options):
-        call = find_call(call)
+        try:
+            call = calls.find_call(call)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
         unit = find_unit(unit) if unit else None
-        applications = Application.objects.filter(call=call)
+        applications = Application.objects.for_call(call)
         if status:
             applications = applications.filter(status__in=status)
         elif not options["all"]:
-            applications = recommended(applications)  # the admin's default, so both give the same table
+            applications = applications.recommended()  # the admin's default, so both give the same table
         try:
             data = summary_xlsx(call, applications, unit=unit)
         except LookupError as error:

@@ -1,0 +1,63 @@
+"""Two reviewers of one unit press 推荐 at the same moment for its last place, on any database.
+
+pytest-django runs ``transaction=True`` tests after the others and empties every table after each, Wagtail's
+root page included: this test makes again what the migrations made (locale, root page and collection) and
+loads the site, so it does not depend on running first. (This file is named to run after
+test_whole_or_nothing.py, whose transactional test expects the tables as the session loaded them.)"""
+
+import threading
+import time
+
+import pytest
+from django.db import connections
+
+from applications.groups import create_reviewer
+from applications.models import Application
+from applications.states import Status
+from applications.workflow import TransitionError, perform
+from notices.models import Unit
+
+from .test_quota_race import new_application
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_place_goes_to_one_of_two_simultaneous_recommendations_on_any_database(committed_site, monkeypatch):
+    """The race of test_quota_race.py without a wrapping test transaction, so it runs on SQLite too (there the
+    test's own transaction would hold the write lock): IMMEDIATE transactions queue the two reviewers."""
+    from applications import workflow
+
+    counted = workflow.places_used
+
+    def slow_count(*args):
+        used = counted(*args)
+        time.sleep(0.3)
+        return used
+
+    monkeypatch.setattr(workflow, "places_used", slow_count)
+    call = committed_site
+    unit = Unit.objects.get(name="岳阳楼区")  # quota 1
+    reviewers = [create_reviewer(f"race{i}", "Review-pass-2019", unit_name=unit.name) for i in range(2)]
+    applications = [new_application(call, unit) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def press(i):
+        try:
+            barrier.wait()
+            perform(reviewers[i], applications[i].pk, "recommend", "同意推荐")
+            outcomes[i] = "recommended"
+        except TransitionError as error:
+            outcomes[i] = str(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(o == "recommended" for o in outcomes) == [False, True], outcomes
+    assert "名额为 1 个，已用 1 个" in next(o for o in outcomes if o != "recommended")
+    statuses = sorted(Application.objects.filter(pk__in=[a.pk for a in applications]).values_list("status", flat=True))
+    assert statuses == [Status.RECOMMENDED, Status.SUBMITTED]
