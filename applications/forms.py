@@ -294,9 +294,11 @@ class ApplicationFormPageAdminForm(WagtailAdminFormPageForm):
             raise ValidationError("表单缺少核心字段，不能发布：" + "；".join(problems) + "。")
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
         if "action-publish" in self.data:
-            for name in ("opens_at", "closes_at"):
-                if not cleaned.get(name):
-                    self.add_error(name, "发布前请填写申报时间。")
+            if not opens:
+                self.add_error("opens_at", "发布前请填写申报开始时间。")
+            parent = self.parent_page or self.instance.get_parent()
+            if not closes and not getattr(parent.specific if parent else None, "deadline", None):
+                self.add_error("closes_at", "发布前请填写截止时间，或在通知中填写申报截止时间。")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", "截止时间必须晚于开始时间。")
         return cleaned

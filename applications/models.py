@@ -42,13 +42,14 @@ class ApplicationFormPage(AbstractEmailForm):
     """The online application form of a call (a child of its NoticePage)."""
 
     intro = models.TextField("说明", blank=True)
-    # Empty only in a draft (a call rolled over with its dates cleared): such a form cannot be published.
+    # opens_at is empty only in a draft (a call rolled over with its dates cleared): it cannot be published so.
     opens_at = models.DateTimeField("开始时间", null=True, blank=True, help_text="学校可以提交申报的开始时间（北京时间）。")
     closes_at = models.DateTimeField(
         "截止时间",
         null=True,
         blank=True,
-        help_text="学校提交的截止时间（北京时间），应早于通知中县市区报送的截止时间。",
+        help_text="留空则与通知的申报截止时间相同（推荐：只在通知中填写一处）。"
+        "如需学校早于县市区报送截止前提交，可在此填写更早的时间（北京时间）。",
     )
     privacy_notice = models.TextField("个人信息处理说明", default=DEFAULT_PRIVACY_NOTICE)
     thank_you_text = models.TextField("提交成功提示", blank=True, default="申报材料已提交。")
@@ -87,13 +88,18 @@ class ApplicationFormPage(AbstractEmailForm):
     def call(self):
         return self.get_parent().specific
 
+    @property
+    def closing_time(self):
+        """When schools stop submitting: the form's own time if an editor set one, else the call's deadline."""
+        return self.closes_at or self.call.deadline
+
     def window_state(self, now=None):
         now = now or timezone.now()
-        if self.opens_at is None or self.closes_at is None:
+        if self.opens_at is None or self.closing_time is None:
             return "unscheduled"
         if now < self.opens_at:
             return "not_open"
-        if now > self.closes_at:
+        if now > self.closing_time:
             return "closed"
         return "open"
 
@@ -171,7 +177,7 @@ class ApplicationFormPage(AbstractEmailForm):
         state = self.window_state()
         context["window_state"] = state
         context["window_message"] = WINDOW_MESSAGES.get(state, "").format(
-            opens=cn_datetime(self.opens_at), closes=cn_datetime(self.closes_at)
+            opens=cn_datetime(self.opens_at), closes=cn_datetime(self.closing_time)
         )
         context["configuration_problems"] = self.configuration_problems()
         context["files_need_reselecting"] = request.method == "POST" and bool(request.FILES)

@@ -11,16 +11,17 @@ from .models import ApplicationFormPage
 
 @receiver(call_loaded, dispatch_uid="applications.seed.add_application_form")
 def add_application_form(sender, loader, notice, content, slug_prefix="", title_prefix="", now=None, **kwargs):
-    """With ``now`` (the demo), the form is open from an hour ago for 30 days."""
+    """The form closes at the notice's deadline (one date, kept in the notice). With ``now`` (the demo), it is
+    open from an hour ago."""
     if "application_form" not in content:
         return None
     data = dict(content["application_form"])
     opens = datetime.datetime.fromisoformat(data.pop("opens_at"))
-    closes = datetime.datetime.fromisoformat(data.pop("closes_at"))
+    data.pop("closes_at", None)
     if now is not None:
-        opens, closes = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=30)
+        opens = now - datetime.timedelta(hours=1)
         data["to_address"] = "demo-office@localhost"
-    form = ApplicationFormPage(opens_at=opens, closes_at=closes, **data)
+    form = ApplicationFormPage(opens_at=opens, **data)
     form.slug = slug_prefix + form.slug
     form.title = title_prefix + form.title
     publish(notice, form)

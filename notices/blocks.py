@@ -17,7 +17,11 @@ class SectionBlock(blocks.StructBlock):
     """A numbered section of an official document: 一、heading, paragraphs, then items 1．2．…"""
 
     heading = blocks.CharBlock(label="标题", help_text="不含“一、”等序号：序号按顺序自动生成。")
-    paragraphs = blocks.ListBlock(blocks.TextBlock(label="段落"), label="段落", default=[])
+    paragraphs = blocks.ListBlock(
+        blocks.TextBlock(label="段落", help_text="写“{申报截止日期}”或“{申报截止时间}”即显示通知中填写的申报截止时间。"),
+        label="段落",
+        default=[],
+    )
     items = blocks.ListBlock(NumberedItemBlock(), label="条目", default=[])
 
     class Meta:

@@ -119,7 +119,7 @@ class Loader:
             data.update(
                 date=now.date().isoformat(),
                 signature_date=now.date().isoformat(),
-                deadline=(now + datetime.timedelta(days=40)).isoformat(),
+                deadline=(now + datetime.timedelta(days=30)).isoformat(),
             )
         slug = slug_prefix + data["slug"]
         existing = NoticePage.objects.child_of(index).filter(slug=slug).first()

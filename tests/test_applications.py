@@ -306,7 +306,7 @@ def test_the_2019_form_is_closed_and_refuses_posts(client, local):
 def test_a_form_not_yet_open_says_when_it_opens(client, page, local):
     from datetime import timedelta
 
-    page.opens_at = page.closes_at - timedelta(days=1)
+    page.opens_at = page.closing_time - timedelta(days=1)
     page.save_revision().publish()
     assert "尚未开始" in soup(client.get(page.url)).select_one(".notice-box").get_text()
     assert client.post(page.url, {"school": "x"}).status_code == 403

@@ -70,7 +70,7 @@ def test_an_editor_previews_the_form_and_the_page_a_school_sees_after_submitting
 
 
 def test_an_editor_sees_the_form_in_preview_before_it_opens(admin_client, page):
-    ApplicationFormPage.objects.filter(pk=page.pk).update(opens_at=page.closes_at - datetime.timedelta(days=1))
+    ApplicationFormPage.objects.filter(pk=page.pk).update(opens_at=page.closing_time - datetime.timedelta(days=1))
     page.refresh_from_db()
     request_page = page.make_preview_request(preview_mode="form")
     text = soup(request_page).get_text()
@@ -78,7 +78,7 @@ def test_an_editor_sees_the_form_in_preview_before_it_opens(admin_client, page):
 
 
 def test_the_form_is_not_shown_to_schools_before_it_opens(client, page):
-    ApplicationFormPage.objects.filter(pk=page.pk).update(opens_at=page.closes_at - datetime.timedelta(days=1))
+    ApplicationFormPage.objects.filter(pk=page.pk).update(opens_at=page.closing_time - datetime.timedelta(days=1))
     response = client.get(page.url)
     assert "本次申报尚未开始" in response.content.decode() and "提交申报" not in response.content.decode()
     assert "no-cache" in response["Cache-Control"]

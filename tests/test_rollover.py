@@ -70,7 +70,8 @@ def test_rolling_over_makes_a_complete_2020_draft_with_no_2019_left(call, client
     old_form = ApplicationFormPage.objects.child_of(call).get()
     assert draft.date == call.date.replace(year=2020) and draft.signature_date == call.signature_date.replace(year=2020)
     assert draft.deadline == call.deadline.replace(year=2020)
-    assert (form.opens_at, form.closes_at) == (old_form.opens_at.replace(year=2020), old_form.closes_at.replace(year=2020))
+    assert form.opens_at == old_form.opens_at.replace(year=2020)
+    assert form.closes_at is None and form.closing_time == draft.deadline  # the form closes at the notice's deadline
 
     # Nothing of the draft is public; the 2019 call is untouched, at its address.
     assert not any(p.live for p in pages)

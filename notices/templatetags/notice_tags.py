@@ -1,5 +1,7 @@
 from django import template
 
+from portal.dates import cn_date, cn_datetime
+
 register = template.Library()
 
 _DIGITS = "零一二三四五六七八九"
@@ -56,3 +58,22 @@ def file_kind(document):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, key)
+
+
+# Dates an editor writes into a notice's text by name, so that the text follows the notice's own fields: the
+# deadline is set in one place (the notice's 申报截止时间) and every page that prints it agrees.
+CALL_DATES = {
+    "{申报截止日期}": lambda call: cn_date(call.deadline),
+    "{申报截止时间}": lambda call: cn_datetime(call.deadline),
+}
+
+
+@register.filter
+def call_dates(text, call):
+    """``text`` with {申报截止日期} / {申报截止时间} replaced by the notice's deadline."""
+    if not text or "{" not in text or call is None:
+        return text
+    for token, value in CALL_DATES.items():
+        if token in text:
+            text = text.replace(token, value(call) or "（待定）")
+    return text
