@@ -1,17 +1,15 @@
 """The review's exports, opened the way a user would: Excel/WPS for .xlsx, Word for .docx, an unzip tool for the ZIP."""
 
 import csv
+import functools
 import hashlib
 import io
-import itertools
 import shutil
 import subprocess
-import uuid
 import zipfile
 
 import docx
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,7 +25,8 @@ from applications.storage import application_storage
 from applications.workflow import Status
 from notices.models import Unit
 
-_counter = itertools.count(1)
+from .factories import ApplicationFactory, ApplicationFileFactory
+
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
@@ -46,43 +45,10 @@ def private_storage(tmp_path, settings):
 
 @pytest.fixture
 def make_application(call):
-    form_page = call.get_children().type(ApplicationFormPage).first().specific
-
-    def make(unit="岳阳楼区", **fields):
-        n = next(_counter)
-        values = {
-            "page": form_page,
-            "call": call,
-            "reference": f"T{n:04d}-{uuid.uuid4().hex[:8].upper()}",
-            "submission_token": uuid.uuid4(),
-            "status": Status.SUBMITTED,
-            "unit": Unit.objects.get(name=unit),
-            "school": f"岳阳市第{n}中学",
-            "category": "智慧课堂",
-            "project_name": f"项目{n}",
-            "leader": "张三",
-            "leader_phone": "13800000001",
-            "contact": "李四",
-            "contact_phone": "13900000002",
-            "summary": "以平板电脑开展课堂互动教学。",
-        }
-        values.update(fields)
-        return Application.objects.create(**values)
-
-    return make
-
-
-def add_file(application, data, label="申报材料", original="方案.pdf"):
-    key = application_storage().save(f"test/{uuid.uuid4().hex}.pdf", ContentFile(data))
-    return ApplicationFile.objects.create(
-        application=application,
-        field_name="materials",
-        field_label=label,
-        original_name=original,
-        key=key,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content_type="application/pdf",
+    """Applications to the 2019 call, from 岳阳楼区 unless told, in the wording these exports are checked against."""
+    return functools.partial(
+        ApplicationFactory, call=call, unit="岳阳楼区", category="智慧课堂",
+        leader_phone="13800000001", contact_phone="13900000002",
     )
 
 
@@ -352,9 +318,10 @@ def unzip(stream):
 def test_dossier_holds_forms_files_and_manifest(call, make_application):
     first = make_application(school="岳阳市第一中学", project_name="智慧课堂")
     pdf = b"%PDF-1.4 scheme " * 1000
-    add_file(first, pdf, label="实施方案", original="方案.pdf")
-    add_file(first, b"%PDF-1.4 other", label="实施方案", original="方案.pdf")  # same readable name
-    add_file(first, b"\x89PNG picture", label="盖章扫描件", original="scan:1?.png")
+    ApplicationFileFactory(application=first, data=pdf, field_label="实施方案", original_name="方案.pdf")
+    same_readable_name = dict(field_label="实施方案", original_name="方案.pdf")
+    ApplicationFileFactory(application=first, data=b"%PDF-1.4 other", **same_readable_name)
+    ApplicationFileFactory(application=first, data=b"\x89PNG picture", field_label="盖章扫描件", original_name="scan:1?.png")
     make_application(unit="平江县", school="平江县第二中学")
 
     archive = unzip(dossier_stream(call, Application.objects.all(), "2019申报材料"))
@@ -405,10 +372,10 @@ LONG_PROJECT = "基于人工智能与大数据的区域智慧课堂精准教学�
 @pytest.mark.django_db
 def test_dossier_names_fit_in_100_bytes_and_unzip(call, make_application, tmp_path):
     application = make_application(school=LONG_SCHOOL, project_name=LONG_PROJECT)
-    add_file(application, b"%PDF-1.4 plan", label="工作方案", original="工作方案.pdf")
-    add_file(application, b"%PDF-1.4 plan 2", label="工作方案", original="工作方案.pdf")
-    add_file(application, b"%PDF-1.4 x", label="佐证材料", original=LONG_PROJECT + ".pdf")
-    add_file(application, b"%PDF-1.4 y", label="佐证材料", original=LONG_PROJECT + ".pdf")
+    for data in (b"%PDF-1.4 plan", b"%PDF-1.4 plan 2"):
+        ApplicationFileFactory(application=application, data=data, field_label="工作方案", original_name="工作方案.pdf")
+    for data in (b"%PDF-1.4 x", b"%PDF-1.4 y"):
+        ApplicationFileFactory(application=application, data=data, field_label="佐证材料", original_name=LONG_PROJECT + ".pdf")
 
     archive = unzip(dossier_stream(call, Application.objects.all(), "申报材料-平江县-20190610"))
     names = archive.namelist()
@@ -554,10 +521,10 @@ def test_exports_take_the_same_number_of_queries_for_3_and_30(call, make_applica
         )
 
     for i in range(3):
-        add_file(make_application(unit="平江县" if i % 2 else "岳阳楼区"), b"file %d" % i)
+        ApplicationFileFactory(application=make_application(unit="平江县" if i % 2 else "岳阳楼区"), data=b"file %d" % i)
     few = counts()
     for i in range(27):
-        add_file(make_application(unit="市本级" if i % 2 else "华容县"), b"file %d" % i)
+        ApplicationFileFactory(application=make_application(unit="市本级" if i % 2 else "华容县"), data=b"file %d" % i)
     many = counts()
 
     assert Application.objects.count() == 30

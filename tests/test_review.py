@@ -1,7 +1,6 @@
 """District and city review in the admin: scoping, workflow, quota, audit, exports through the views."""
 
 import io
-import uuid
 from datetime import timedelta
 
 import openpyxl
@@ -9,13 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from applications.groups import create_reviewer, ensure_groups
+from applications.groups import ensure_groups
 from applications.models import Application, ApplicationFile, ApplicationFormPage, AuditEntry
-from applications.storage import application_storage
 from applications.workflow import Status, TransitionError, perform
 from notices.models import QuotaAllocation, Unit
 
 from .conftest import soup
+from .factories import ApplicationFactory, ApplicationFileFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Review-pass-2019"
@@ -31,31 +30,17 @@ def demo_call(db):
 
 
 def make_application(call=None, unit="平江县", status=Status.SUBMITTED, **fields):
-    from notices.models import NoticePage
-
-    call = call or NoticePage.objects.get(slug="demo-2019-pilot-projects")
-    page = ApplicationFormPage.objects.child_of(call).get()
-    n = uuid.uuid4().hex[:8].upper()
-    defaults = dict(
-        school=f"学校{n}", category="智慧教育实践与探究", project_name=f"项目{n}", leader="张三",
-        leader_phone="13812345678", contact="李四", contact_phone="13912345678", summary="要点",
-    )
-    defaults.update(fields)
-    return Application.objects.create(
-        page=page, call=call, reference=f"2019-{n[:4]}-{n[4:]}", submission_token=uuid.uuid4(),
-        unit=Unit.objects.get(name=unit), status=status, **defaults,
-    )
+    """An application of the demo call (or ``call``), submitted from ``unit``: see ApplicationFactory."""
+    return ApplicationFactory(unit=unit, status=status, **({"call": call} if call else {}), **fields)
 
 
 def stored_file(application, data=b"%PDF-1.4 plan"):
-    key = application_storage().save("t/plan.pdf", io.BytesIO(data))
-    return ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
-                                          original_name="方案.pdf", key=key, size=len(data), sha256="0" * 64,
-                                          content_type="application/pdf")
+    """A work plan of ``application``, stored in the current storage: see ApplicationFileFactory."""
+    return ApplicationFileFactory(application=application, data=data)
 
 
 def login(username, **role):
-    create_reviewer(username, PASSWORD, **role)
+    ReviewerFactory(username=username, password=PASSWORD, **role)
     client = Client()
     assert client.login(username=username, password=PASSWORD)
     return client
