@@ -530,3 +530,48 @@ def test_exports_take_the_same_number_of_queries_for_3_and_30(call, make_applica
     assert Application.objects.count() == 30
     assert few == many
     assert max(many) <= 5
+
+
+@pytest.mark.django_db
+def test_the_dossier_view_on_s3_returns_the_bytes_the_school_uploaded(client, s3_bucket, django_user_model):
+    """A school applies and uploads its stamped scan into the bucket; the district recommends; the city downloads
+    the ZIP from the admin and finds, byte for byte, what the school sent."""
+    from django.test import Client
+
+    from applications.workflow import perform
+
+    from .factories import (
+        REVIEWER_PASSWORD, ReviewerFactory, demo_form_page, docx_bytes, pdf_bytes, png_bytes, submit, upload,
+    )
+
+    page = demo_form_page()
+    sent = {"work_plan": docx_bytes("上传到存储桶的工作方案"), "evidence": pdf_bytes(5000), "photo": png_bytes((40, 30)),
+            "scan": pdf_bytes(7000)}
+    response = submit(client, page, work_plan=upload("工作方案.docx", sent["work_plan"]),
+                      evidence=[upload("佐证.pdf", sent["evidence"]), upload("照片.png", sent["photo"])])
+    assert response.status_code == 302
+    application = Application.objects.get(page=page)
+    assert client.post(f"/status/{application.reference}/", {"scan": upload("盖章.pdf", sent["scan"])}).status_code == 302
+    keys = {o["Key"] for o in s3_bucket["client"].list_objects_v2(Bucket=s3_bucket["bucket"]).get("Contents", [])}
+    assert keys == set(application.files.values_list("key", flat=True)) and len(keys) == 4  # all of it is in the bucket
+    perform(ReviewerFactory(unit_name="平江县"), application.pk, "recommend", "同意推荐")
+
+    city = Client()
+    assert city.login(username=ReviewerFactory(city=True).username, password=REVIEWER_PASSWORD)
+    download = city.get(f"/admin/applications/export/dossier.zip?call={page.call.pk}")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    archive = unzip(download.streaming_content)
+    assert archive.testzip() is None
+    folder = next(n.rsplit("/", 1)[0] for n in archive.namelist() if n.endswith(f"申请表-{application.reference}.docx"))
+    assert folder.split("/")[-2:] == ["平江县", f"平江县第一中学-基于智慧课堂的教学模式探索-{application.reference}"]
+    files = {n.rsplit("/", 1)[1]: archive.read(n) for n in archive.namelist() if n.startswith(folder + "/")}
+    labels = dict(application.files.values_list("original_name", "field_label"))
+    assert files[f"申请表-{application.reference}.docx"].startswith(b"PK")
+    assert files["工作方案.docx"] == sent["work_plan"]
+    assert files[f"{labels['佐证.pdf']}-佐证.pdf"] == sent["evidence"]
+    assert files[f"{labels['照片.png']}-照片.png"] == sent["photo"]
+    assert files[f"{labels['盖章.pdf']}-盖章.pdf"] == sent["scan"]
+    assert len(files) == 5
+    manifest = values(load_workbook(io.BytesIO(archive.read(archive.namelist()[-1]))).active)
+    sizes = {row[5].rsplit("/", 1)[1]: row[6] for row in manifest[1:] if row[5].startswith(folder + "/")}
+    assert sizes["工作方案.docx"] == len(sent["work_plan"])
