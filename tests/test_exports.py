@@ -575,3 +575,22 @@ def test_the_dossier_view_on_s3_returns_the_bytes_the_school_uploaded(client, s3
     manifest = values(load_workbook(io.BytesIO(archive.read(archive.namelist()[-1]))).active)
     sizes = {row[5].rsplit("/", 1)[1]: row[6] for row in manifest[1:] if row[5].startswith(folder + "/")}
     assert sizes["工作方案.docx"] == len(sent["work_plan"])
+
+
+@pytest.mark.django_db
+def test_the_dossier_manifest_prints_on_a4_landscape_one_page_wide_with_its_header_on_every_page(call, make_application):
+    for i in range(3):
+        ApplicationFileFactory(application=make_application(), data=b"%%PDF-1.4 %d" % i)
+    archive = unzip(dossier_stream(call, Application.objects.all(), "x"))
+    sheet = load_workbook(io.BytesIO(archive.read("x/清单.xlsx"))).active
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)  # one page wide, as many down
+    assert sheet.print_title_rows == "$1:$1" and sheet.freeze_panes == "A2"
+    assert [c.font.b for c in sheet[1]] == [True] * 9
+    rows = list(sheet.iter_rows(min_row=1, max_row=sheet.max_row))
+    assert len(rows) == 1 + 6  # the header, then three forms and three files
+    for row in rows:
+        for cell in row:
+            assert {cell.border.left.style, cell.border.right.style, cell.border.top.style, cell.border.bottom.style} == {"thin"}
+            assert cell.alignment.wrap_text
