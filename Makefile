@@ -12,16 +12,26 @@ export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 # large uploads without paying for fresh pages on every piece. bench/upload.py runs its server with the same.
 ALLOCATOR_ENV := MALLOC_MMAP_THRESHOLD_=4194304 MALLOC_ARENA_MAX=2
 
+# Installation uses uv (from PyPI, into the virtualenv) when it can: a fresh install of the test tools takes about
+# 11 s with uv against more than 2 minutes with pip. If uv cannot be installed, pip does the same work.
+# Each step says what it does; the installers print their own progress.
+PIP_INSTALL = if [ -x $(VENV)/bin/uv ]; then $(VENV)/bin/uv pip install --python $(PY) -r $(1); \
+	else $(PY) -m pip install --progress-bar off -r $(1); fi
+
 $(VENV)/bin/activate:
+	@echo "==> Creating the virtualenv $(VENV)"
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@echo "==> Installing uv into $(VENV) (falls back to pip if PyPI has no uv for this machine)"
+	$(PY) -m pip install --quiet --disable-pip-version-check uv || echo "uv could not be installed: installing with pip (slower)"
 
 $(VENV)/.installed: $(VENV)/bin/activate requirements.txt
-	$(PY) -m pip install --quiet -r requirements.txt
+	@echo "==> Installing the runtime dependencies (requirements.txt)"
+	$(call PIP_INSTALL,requirements.txt)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@echo "==> Installing the test tools (requirements-dev.txt)"
+	$(call PIP_INSTALL,requirements-dev.txt)
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,15 +41,19 @@ var:
 	mkdir -p var
 
 migrate: install var
+	@echo "==> Migrating the database"
 	$(PY) manage.py migrate --no-input
 
 seed: migrate
+	@echo "==> Loading the 2019 call and the 【演示】 demo call"
 	$(PY) manage.py load_initial_data --demo
+	@echo "==> Creating the groups and the demo accounts"
 	$(PY) manage.py setup_portal --demo-accounts
 
 run: seed
+	@echo "==> Collecting static files"
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	@echo "申报门户: http://127.0.0.1:$(PORT)/  (管理后台 /admin/)"
+	@echo "==> Serving 申报门户: http://127.0.0.1:$(PORT)/  (管理后台 /admin/)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Production-style server (gunicorn; settings from the environment: DJANGO_SECRET_KEY, DATABASE_URL, …).
@@ -64,6 +78,7 @@ browser: var
 	fi
 
 test: install-dev var browser
+	@echo "==> Running the tests"
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

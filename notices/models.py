@@ -347,12 +347,17 @@ class SummaryTablePage(AnnexPage):
         ),
         FieldPanel("blank_rows"),
     ]
+    search_fields = AnnexPage.search_fields + [CJKSearchField("table_text")]
 
     class Meta:
         verbose_name = "附件：申报汇总表"
 
     def columns(self):
         return [self.unit_column, self.category_column, self.project_column, self.remark_column]
+
+    def table_text(self):
+        """The table's labels and column headers, as the page shows them (searched like body text)."""
+        return " ".join([self.bureau_label, self.leader_label, self.phone_label, *self.columns()])
 
     def blank_row_range(self):
         return range(self.blank_rows)

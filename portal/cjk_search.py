@@ -91,3 +91,53 @@ def SearchBackend(params):  # noqa: N802 - the name Wagtail looks up in a backen
     if base not in _classes:
         _classes[base] = type(f"CJK{base.__name__}", (CJKQueryMixin, base), {})
     return _classes[base](params)
+
+
+# ---------------------------------------------------------------- result excerpts
+
+EXCERPT_BEFORE, EXCERPT_AFTER = 30, 70
+# Between two characters of a term, what the index skips: white space and punctuation (a term may run over a
+# line break or a table cell boundary in the page's text).
+_GAP = rf"(?:\s|{_CJK_PUNCT.pattern})*"
+
+
+def searchable_text(page) -> str:
+    """The text search looks in, as written (not segmented): the values of the page's CJK search fields except
+    its title (already shown as the result's link), in the order of ``search_fields``."""
+    parts = []
+    for field in getattr(page, "search_fields", []):
+        if isinstance(field, CJKSearchField) and field.field_name != "title":
+            value = _flatten(index.SearchField.get_value(field, page))
+            if value.strip():
+                parts.append(" ".join(value.split()))
+    return " … ".join(parts)
+
+
+def term_pattern(query):
+    """A regular expression matching any term of ``query`` the way the search matches it (case-insensitive, a
+    Chinese term across white space or punctuation), or None."""
+    terms = sorted(set(_NON_WORD.sub(" ", query or "").split()), key=len, reverse=True)
+    if not terms:
+        return None
+    alternatives = [_GAP.join(re.escape(ch) for ch in term) if _HAS_HAN.search(term) else re.escape(term) for term in terms]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def excerpt(text, query, before=EXCERPT_BEFORE, after=EXCERPT_AFTER):
+    """HTML: the text around the first hit of a query term, every term in it marked with <mark>; None when the
+    text does not contain a term (the page matched on its title)."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    pattern = term_pattern(query)
+    first = pattern.search(text) if pattern else None
+    if first is None:
+        return None
+    start, end = max(first.start() - before, 0), min(first.end() + after, len(text))
+    window = text[start:end]
+    pieces, at = [], 0
+    for hit in pattern.finditer(window):
+        pieces += [escape(window[at:hit.start()]), f"<mark>{escape(hit.group())}</mark>"]
+        at = hit.end()
+    pieces.append(escape(window[at:]))
+    return mark_safe(("…" if start else "") + "".join(pieces) + ("…" if end < len(text) else ""))

@@ -7,13 +7,18 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from wagtail.models import Page
 
+from .cjk_search import excerpt, searchable_text
+
 MAX_QUERY_LENGTH = 100
 
 
 def search(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     results = Page.objects.live().public().specific().search(query) if query else Page.objects.none()
-    return TemplateResponse(request, "search.html", {"query": query, "results": paginate(request, results, 10)})
+    shown = paginate(request, results, 10)
+    for page in shown:  # only the pages shown: an excerpt reads the page's text (and its rows) from the database
+        page.search_excerpt = excerpt(searchable_text(page), query)
+    return TemplateResponse(request, "search.html", {"query": query, "results": shown})
 
 
 def favicon(request):

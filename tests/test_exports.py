@@ -1,17 +1,15 @@
 """The review's exports, opened the way a user would: Excel/WPS for .xlsx, Word for .docx, an unzip tool for the ZIP."""
 
 import csv
+import functools
 import hashlib
 import io
-import itertools
 import shutil
 import subprocess
-import uuid
 import zipfile
 
 import docx
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,12 +20,13 @@ from applications.exports.docx import application_docx
 from applications.exports.dossier import clean_name, dossier_response, dossier_stream
 from applications.exports.listing import HEADERS, listing_csv, listing_xlsx
 from applications.exports.xlsx import summary_xlsx
-from applications.models import Application, ApplicationFile, ApplicationFormPage
+from applications.models import Application, ApplicationFile
 from applications.states import Status
 from applications.storage import application_storage
 from notices.models import Unit
 
-_counter = itertools.count(1)
+from .factories import ApplicationFactory, ApplicationFileFactory
+
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
@@ -46,43 +45,10 @@ def private_storage(tmp_path, settings):
 
 @pytest.fixture
 def make_application(call):
-    form_page = call.get_children().type(ApplicationFormPage).first().specific
-
-    def make(unit="岳阳楼区", **fields):
-        n = next(_counter)
-        values = {
-            "page": form_page,
-            "call": call,
-            "reference": f"T{n:04d}-{uuid.uuid4().hex[:8].upper()}",
-            "submission_token": uuid.uuid4(),
-            "status": Status.SUBMITTED,
-            "unit": Unit.objects.get(name=unit),
-            "school": f"岳阳市第{n}中学",
-            "category": "智慧课堂",
-            "project_name": f"项目{n}",
-            "leader": "张三",
-            "leader_phone": "13800000001",
-            "contact": "李四",
-            "contact_phone": "13900000002",
-            "summary": "以平板电脑开展课堂互动教学。",
-        }
-        values.update(fields)
-        return Application.objects.create(**values)
-
-    return make
-
-
-def add_file(application, data, label="申报材料", original="方案.pdf"):
-    key = application_storage().save(f"test/{uuid.uuid4().hex}.pdf", ContentFile(data))
-    return ApplicationFile.objects.create(
-        application=application,
-        field_name="materials",
-        field_label=label,
-        original_name=original,
-        key=key,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content_type="application/pdf",
+    """Applications to the 2019 call, from 岳阳楼区 unless told, in the wording these exports are checked against."""
+    return functools.partial(
+        ApplicationFactory, call=call, unit="岳阳楼区", category="智慧课堂",
+        leader_phone="13800000001", contact_phone="13900000002",
     )
 
 
@@ -352,9 +318,10 @@ def unzip(stream):
 def test_dossier_holds_forms_files_and_manifest(call, make_application):
     first = make_application(school="岳阳市第一中学", project_name="智慧课堂")
     pdf = b"%PDF-1.4 scheme " * 1000
-    add_file(first, pdf, label="实施方案", original="方案.pdf")
-    add_file(first, b"%PDF-1.4 other", label="实施方案", original="方案.pdf")  # same readable name
-    add_file(first, b"\x89PNG picture", label="盖章扫描件", original="scan:1?.png")
+    ApplicationFileFactory(application=first, data=pdf, field_label="实施方案", original_name="方案.pdf")
+    same_readable_name = dict(field_label="实施方案", original_name="方案.pdf")
+    ApplicationFileFactory(application=first, data=b"%PDF-1.4 other", **same_readable_name)
+    ApplicationFileFactory(application=first, data=b"\x89PNG picture", field_label="盖章扫描件", original_name="scan:1?.png")
     make_application(unit="平江县", school="平江县第二中学")
 
     archive = unzip(dossier_stream(call, Application.objects.all(), "2019申报材料"))
@@ -405,10 +372,10 @@ LONG_PROJECT = "基于人工智能与大数据的区域智慧课堂精准教学�
 @pytest.mark.django_db
 def test_dossier_names_fit_in_100_bytes_and_unzip(call, make_application, tmp_path):
     application = make_application(school=LONG_SCHOOL, project_name=LONG_PROJECT)
-    add_file(application, b"%PDF-1.4 plan", label="工作方案", original="工作方案.pdf")
-    add_file(application, b"%PDF-1.4 plan 2", label="工作方案", original="工作方案.pdf")
-    add_file(application, b"%PDF-1.4 x", label="佐证材料", original=LONG_PROJECT + ".pdf")
-    add_file(application, b"%PDF-1.4 y", label="佐证材料", original=LONG_PROJECT + ".pdf")
+    for data in (b"%PDF-1.4 plan", b"%PDF-1.4 plan 2"):
+        ApplicationFileFactory(application=application, data=data, field_label="工作方案", original_name="工作方案.pdf")
+    for data in (b"%PDF-1.4 x", b"%PDF-1.4 y"):
+        ApplicationFileFactory(application=application, data=data, field_label="佐证材料", original_name=LONG_PROJECT + ".pdf")
 
     archive = unzip(dossier_stream(call, Application.objects.all(), "申报材料-平江县-20190610"))
     names = archive.namelist()
@@ -554,12 +521,83 @@ def test_exports_take_the_same_number_of_queries_for_3_and_30(call, make_applica
         )
 
     for i in range(3):
-        add_file(make_application(unit="平江县" if i % 2 else "岳阳楼区"), b"file %d" % i)
+        ApplicationFileFactory(application=make_application(unit="平江县" if i % 2 else "岳阳楼区"), data=b"file %d" % i)
     few = counts()
     for i in range(27):
-        add_file(make_application(unit="市本级" if i % 2 else "华容县"), b"file %d" % i)
+        ApplicationFileFactory(application=make_application(unit="市本级" if i % 2 else "华容县"), data=b"file %d" % i)
     many = counts()
 
     assert Application.objects.count() == 30
     assert few == many
     assert max(many) <= 5
+
+
+@pytest.mark.django_db
+def test_the_dossier_view_on_s3_returns_the_bytes_the_school_uploaded(client, s3_bucket, django_user_model):
+    """A school applies and uploads its stamped scan into the bucket; the district recommends; the city downloads
+    the ZIP from the admin and finds, byte for byte, what the school sent."""
+    from django.test import Client
+
+    from applications.workflow import perform
+
+    from .factories import (
+        REVIEWER_PASSWORD,
+        ReviewerFactory,
+        demo_form_page,
+        docx_bytes,
+        pdf_bytes,
+        png_bytes,
+        submit,
+        upload,
+    )
+
+    page = demo_form_page()
+    sent = {"work_plan": docx_bytes("上传到存储桶的工作方案"), "evidence": pdf_bytes(5000), "photo": png_bytes((40, 30)),
+            "scan": pdf_bytes(7000)}
+    response = submit(client, page, work_plan=upload("工作方案.docx", sent["work_plan"]),
+                      evidence=[upload("佐证.pdf", sent["evidence"]), upload("照片.png", sent["photo"])])
+    assert response.status_code == 302
+    application = Application.objects.get(page=page)
+    assert client.post(f"/status/{application.reference}/", {"scan": upload("盖章.pdf", sent["scan"])}).status_code == 302
+    keys = {o["Key"] for o in s3_bucket["client"].list_objects_v2(Bucket=s3_bucket["bucket"]).get("Contents", [])}
+    assert keys == set(application.files.values_list("key", flat=True)) and len(keys) == 4  # all of it is in the bucket
+    perform(ReviewerFactory(unit_name="平江县"), application.pk, "recommend", "同意推荐")
+
+    city = Client()
+    assert city.login(username=ReviewerFactory(city=True).username, password=REVIEWER_PASSWORD)
+    download = city.get(f"/admin/applications/export/dossier.zip?call={page.call.pk}")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    archive = unzip(download.streaming_content)
+    assert archive.testzip() is None
+    folder = next(n.rsplit("/", 1)[0] for n in archive.namelist() if n.endswith(f"申请表-{application.reference}.docx"))
+    assert folder.split("/")[-2:] == ["平江县", f"平江县第一中学-基于智慧课堂的教学模式探索-{application.reference}"]
+    files = {n.rsplit("/", 1)[1]: archive.read(n) for n in archive.namelist() if n.startswith(folder + "/")}
+    labels = dict(application.files.values_list("original_name", "field_label"))
+    assert files[f"申请表-{application.reference}.docx"].startswith(b"PK")
+    assert files["工作方案.docx"] == sent["work_plan"]
+    assert files[f"{labels['佐证.pdf']}-佐证.pdf"] == sent["evidence"]
+    assert files[f"{labels['照片.png']}-照片.png"] == sent["photo"]
+    assert files[f"{labels['盖章.pdf']}-盖章.pdf"] == sent["scan"]
+    assert len(files) == 5
+    manifest = values(load_workbook(io.BytesIO(archive.read(archive.namelist()[-1]))).active)
+    sizes = {row[5].rsplit("/", 1)[1]: row[6] for row in manifest[1:] if row[5].startswith(folder + "/")}
+    assert sizes["工作方案.docx"] == len(sent["work_plan"])
+
+
+@pytest.mark.django_db
+def test_the_dossier_manifest_prints_on_a4_landscape_one_page_wide_with_its_header_on_every_page(call, make_application):
+    for i in range(3):
+        ApplicationFileFactory(application=make_application(), data=b"%%PDF-1.4 %d" % i)
+    archive = unzip(dossier_stream(call, Application.objects.all(), "x"))
+    sheet = load_workbook(io.BytesIO(archive.read("x/清单.xlsx"))).active
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)  # one page wide, as many down
+    assert sheet.print_title_rows == "$1:$1" and sheet.freeze_panes == "A2"
+    assert [c.font.b for c in sheet[1]] == [True] * 9
+    rows = list(sheet.iter_rows(min_row=1, max_row=sheet.max_row))
+    assert len(rows) == 1 + 6  # the header, then three forms and three files
+    for row in rows:
+        for cell in row:
+            assert {cell.border.left.style, cell.border.right.style, cell.border.top.style, cell.border.bottom.style} == {"thin"}
+            assert cell.alignment.wrap_text

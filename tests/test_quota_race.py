@@ -11,11 +11,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from applications.groups import create_reviewer
-from applications.models import Application, ApplicationFormPage, AuditEntry
+from applications.models import Application, AuditEntry
 from applications.states import Status
 from applications.workflow import TransitionError, perform
 from notices.models import NoticePage, Unit
+
+from .factories import ApplicationFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,15 +56,6 @@ def committed():
     in_own_connection(cleanup)
 
 
-def new_application(call, unit):
-    n = uuid.uuid4().hex[:8].upper()
-    return Application.objects.create(
-        page=ApplicationFormPage.objects.child_of(call).get(), call=call, reference=f"R{n}", submission_token=uuid.uuid4(),
-        unit=unit, status=Status.SUBMITTED, school=f"学校{n}", category="智慧教育实践与探究", project_name="项目",
-        leader="张三", leader_phone="13812345678", contact="李四", contact_phone="13912345678", summary="要点",
-    )
-
-
 @pytest.mark.parametrize("attempt", range(3))
 def test_the_last_place_goes_to_exactly_one_of_two_simultaneous_recommendations(committed, attempt, monkeypatch):
     import time
@@ -84,8 +76,8 @@ def test_the_last_place_goes_to_exactly_one_of_two_simultaneous_recommendations(
     suffix = uuid.uuid4().hex[:6]
 
     def arrange():
-        reviewers = [create_reviewer(f"r{i}-{suffix}", "Review-pass-2019", unit_name=unit.name) for i in range(2)]
-        return reviewers, [new_application(call, unit) for _ in range(2)]
+        reviewers = [ReviewerFactory(username=f"r{i}-{suffix}", unit_name=unit.name) for i in range(2)]
+        return reviewers, [ApplicationFactory(call=call, unit=unit) for _ in range(2)]
 
     reviewers, applications = in_own_connection(arrange)
     committed["users"].extend(reviewers)

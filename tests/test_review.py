@@ -1,7 +1,6 @@
 """District and city review in the admin: scoping, workflow, quota, audit, exports through the views."""
 
 import io
-import uuid
 from datetime import timedelta
 
 import openpyxl
@@ -9,14 +8,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from applications.groups import create_reviewer, ensure_groups
-from applications.models import Application, ApplicationFile, ApplicationFormPage, AuditEntry
+from applications.groups import ensure_groups
+from applications.models import Application, ApplicationFile, AuditEntry
 from applications.states import Status
-from applications.storage import application_storage
 from applications.workflow import TransitionError, perform
 from notices.models import QuotaAllocation, Unit
 
 from .conftest import soup
+from .factories import ApplicationFactory, ApplicationFileFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Review-pass-2019"
@@ -32,31 +31,17 @@ def demo_call(db):
 
 
 def make_application(call=None, unit="平江县", status=Status.SUBMITTED, **fields):
-    from notices.models import NoticePage
-
-    call = call or NoticePage.objects.get(slug="demo-2019-pilot-projects")
-    page = ApplicationFormPage.objects.child_of(call).get()
-    n = uuid.uuid4().hex[:8].upper()
-    defaults = dict(
-        school=f"学校{n}", category="智慧教育实践与探究", project_name=f"项目{n}", leader="张三",
-        leader_phone="13812345678", contact="李四", contact_phone="13912345678", summary="要点",
-    )
-    defaults.update(fields)
-    return Application.objects.create(
-        page=page, call=call, reference=f"2019-{n[:4]}-{n[4:]}", submission_token=uuid.uuid4(),
-        unit=Unit.objects.get(name=unit), status=status, **defaults,
-    )
+    """An application of the demo call (or ``call``), submitted from ``unit``: see ApplicationFactory."""
+    return ApplicationFactory(unit=unit, status=status, **({"call": call} if call else {}), **fields)
 
 
 def stored_file(application, data=b"%PDF-1.4 plan"):
-    key = application_storage().save("t/plan.pdf", io.BytesIO(data))
-    return ApplicationFile.objects.create(application=application, field_name="work_plan", field_label="工作方案",
-                                          original_name="方案.pdf", key=key, size=len(data), sha256="0" * 64,
-                                          content_type="application/pdf")
+    """A work plan of ``application``, stored in the current storage: see ApplicationFileFactory."""
+    return ApplicationFileFactory(application=application, data=data)
 
 
 def login(username, **role):
-    create_reviewer(username, PASSWORD, **role)
+    ReviewerFactory(username=username, password=PASSWORD, **role)
     client = Client()
     assert client.login(username=username, password=PASSWORD)
     return client
@@ -128,13 +113,24 @@ def test_editors_and_the_public_see_no_applications(editor, client):
             assert application.school not in response.content.decode()
 
 
-def test_the_generic_form_submissions_listing_is_closed(city, django_user_model):
+def test_the_generic_form_submissions_listing_is_closed(city, editor, django_user_model):
+    """Applications are read in 申报评审 only: Wagtail's own form-submissions pages neither list the application
+    form nor open its submissions, for an administrator, an editor or a reviewer."""
     admin = Client()
     admin.force_login(django_user_model.objects.create_superuser("root2", "", "x"))
-    page = ApplicationFormPage.objects.get(slug="apply")
-    make_application()
-    response = admin.get(f"/admin/forms/submissions/{page.pk}/", follow=True)
-    assert "张三" not in response.content.decode() and "13812345678" not in response.content.decode()
+    application = make_application(school="提交过申报的学校")
+    page = application.page  # the form this application was submitted through
+    for who, browser in (("administrator", admin), ("editor", editor), ("city reviewer", city)):
+        response = browser.get(f"/admin/forms/submissions/{page.pk}/")
+        assert (response.status_code, response["Location"]) == (302, "/admin/"), who
+        home = browser.get(response["Location"])
+        assert "对不起， 你没有权限访问。" in soup(home).select_one(".messages").get_text(), who
+        forms = browser.get("/admin/forms/")
+        for shown in (home, forms):
+            text = shown.content.decode()
+            assert application.school not in text and "张三" not in text and "13812345678" not in text, who
+        if forms.status_code == 200:  # those who may open the forms listing do not find the application form in it
+            assert f"/admin/forms/submissions/{page.pk}/" not in forms.content.decode(), who
 
 
 # ---------------------------------------------------------------- workflow
@@ -174,12 +170,35 @@ def test_illegal_transitions_are_refused(pingjiang, city):
     assert "学校尚未上传盖章的申请表" in page.get_text()
 
 
-def test_a_return_shows_its_reason_and_the_school_can_upload_again(pingjiang):
-    application = make_application()
+def test_a_return_shows_its_reason_and_the_school_can_upload_again(pingjiang, private_folder,
+                                                                   django_capture_on_commit_callbacks):
+    from .factories import pdf_bytes, upload
+
+    application = make_application(leader_phone="13812345678")
+    old_scan = ApplicationFileFactory(application=application, scan=True, data=pdf_bytes(1500), original_name="盖章.pdf")
     perform(user("pingjiang"), application.pk, "return", "缺少公章")
     application.refresh_from_db()
     assert application.status == Status.RETURNED
     assert AuditEntry.objects.filter(application=application, action="return", opinion="缺少公章").exists()
+
+    school = Client()  # the school finds its application with the reference and the leader's mobile
+    opened = school.post("/status/", {"reference": application.reference, "mobile": "13812345678"})
+    status_url = opened["Location"]
+    page = soup(school.get(status_url)).find("main").get_text()
+    assert "退回" in page and "缺少公章" in page
+    new_scan = pdf_bytes(3000)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = school.post(status_url, {"scan": upload("盖章-补公章.pdf", new_scan)})
+    assert response.status_code == 302
+    assert "已重新上传" in soup(school.get(status_url)).get_text()
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    (stored,) = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
+    assert stored.original_name == "盖章-补公章.pdf"
+    with stored.open() as kept:
+        assert kept.read() == new_scan
+    assert not ApplicationFile.objects.filter(pk=old_scan.pk).exists()
+    assert not (private_folder / old_scan.key).exists()
 
 
 def test_city_level_applications_go_straight_to_the_city(city, pingjiang):

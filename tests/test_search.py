@@ -1,6 +1,7 @@
 """Site search finds Chinese words inside sentences, on SQLite and on PostgreSQL."""
 
 import pytest
+from bs4 import BeautifulSoup
 
 from portal.cjk_search import parse_query, segment
 
@@ -57,3 +58,44 @@ def test_segmentation():
     assert segment("申报名额分配表（附件1）") == "申 报 名 额 分 配 表 附 件 1"
     assert parse_query("hello") == "hello"
     assert parse_query("\"") == ""
+
+
+def results(client, query):
+    """{title: the excerpt's HTML (the <p> under the link), or None}."""
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+    found = {}
+    for item in soup(response).select(".search-results li"):
+        extract = item.select_one(".search-excerpt")
+        found[item.find("a").get_text()] = extract.decode_contents() if extract else None
+    return found
+
+
+def test_a_column_header_of_annex_3_finds_the_summary_table_with_an_extract(client):
+    found = results(client, "芙蓉学校")
+    title = "2019年岳阳市教育信息化创新试点项目申报汇总表"
+    assert title in found
+    assert "<mark>芙蓉学校</mark>" in found[title]
+    assert "备注（是否<mark>芙蓉学校</mark>）" in found[title]  # the header as printed, around the term
+
+
+@pytest.mark.usefixtures("only_2019")
+def test_results_show_the_text_around_the_first_hit_not_only_titles(client):
+    extract = results(client, "视网膜")["2019年岳阳市教育信息化创新试点项目学校试点选题指南"]
+    assert extract.count("<mark>视网膜</mark>") >= 1
+    assert len(BeautifulSoup(extract, "html.parser").get_text()) <= 30 + len("视网膜") + 70 + 2  # a snippet, not the page
+
+
+def test_an_extract_is_escaped_and_marks_every_term(client, call):
+    call.preamble = "区块链<b>教学</b>：先讲区块链，再讲教学。"
+    call.save_revision().publish()
+    extract = results(client, "区块链 教学")[call.title]
+    assert "&lt;b&gt;" in extract and "<b>" not in extract
+    assert extract.count("<mark>区块链</mark>") == 2 and extract.count("<mark>教学</mark>") == 2
+
+
+def test_excerpt_matches_a_term_across_a_line_break():
+    from portal.cjk_search import excerpt
+
+    assert str(excerpt("申报名额\n分配表", "名额分配")) == "申报<mark>名额\n分配</mark>表"
+    assert excerpt("没有这个词", "区块链") is None

@@ -219,7 +219,6 @@ def test_a_dropped_connection_mid_file_leaves_no_object(client, page, s3_bucket,
     environ = {"CONTENT_TYPE": MULTIPART_CONTENT, "CONTENT_LENGTH": str(len(body))}
     environ["wsgi.input"] = DroppedConnection(body, after=len(body) - 4 * MB)
     response = client.generic("POST", page.url, **environ)
-    assert response.status_code in (400, 500)
     assert response.status_code == 400 and "上传中断" in soup(response).get_text()  # not a server error
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(saves) == 1  # the work plan's stream had started

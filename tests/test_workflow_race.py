@@ -17,7 +17,7 @@ from applications.states import Status
 from applications.workflow import TransitionError, perform
 from notices.models import Unit
 
-from .test_quota_race import new_application
+from .factories import ApplicationFactory
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,7 +37,7 @@ def test_the_last_place_goes_to_one_of_two_simultaneous_recommendations_on_any_d
     call = committed_site
     unit = Unit.objects.get(name="岳阳楼区")  # quota 1
     reviewers = [create_reviewer(f"race{i}", "Review-pass-2019", unit_name=unit.name) for i in range(2)]
-    applications = [new_application(call, unit) for _ in range(2)]
+    applications = ApplicationFactory.create_batch(2, call=call, unit=unit)
     barrier = threading.Barrier(2)
     outcomes = [None, None]
 
