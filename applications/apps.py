@@ -6,4 +6,4 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "项目申报"
 
     def ready(self):
-        from . import seed  # noqa: F401  (connects the call's online form to notices.seed's loader)
+        from .apply import seed  # noqa: F401  (connects the call's online form to notices.seed's loader)

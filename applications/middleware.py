@@ -6,9 +6,9 @@ from django.urls import reverse
 from portal import request_body
 from portal.views import bad_request
 
-from . import streaming
-from .storage import application_storage, streams_while_receiving
-from .uploads import use_limited_upload_handler
+from .apply import streaming
+from .apply.storage import application_storage, streams_while_receiving
+from .apply.uploads import use_limited_upload_handler
 
 logger = logging.getLogger(__name__)
 

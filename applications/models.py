@@ -16,12 +16,13 @@ from portal.cjk_search import CJKSearchField
 from portal.dates import cn_date, cn_datetime
 from portal.text import project_title
 
-from . import grants, roles, states, submission, throttle, uploads
-from .forms import TOO_FREQUENT, ApplicationFormBuilder, ApplicationFormPageAdminForm
+from . import states
+from .apply import grants, roles, submission, throttle, uploads
+from .apply.forms import TOO_FREQUENT, ApplicationFormBuilder, ApplicationFormPageAdminForm
+from .apply.roles import FIELD_TYPE_CHOICES
+from .apply.storage import application_storage
 from .querysets import ApplicationQuerySet
-from .roles import FIELD_TYPE_CHOICES
 from .states import NOT_COUNTING, Status
-from .storage import application_storage
 
 WINDOW_MESSAGES = {
     "not_open": "本次申报尚未开始，开始时间为 {opens}。",

@@ -4,8 +4,10 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 
-from . import admin_views, dashboard, permissions
+from . import permissions
 from .models import ApplicationFormPage
+from .review import dashboard
+from .review import views as review_views
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -17,7 +19,7 @@ def hide_applications_from_generic_form_listing(user, editable_forms):
 
 @hooks.register("register_admin_urls")
 def register_review_urls():
-    return [path("applications/", include((admin_views.admin_urls(), "applications_admin"), namespace="applications_admin"))]
+    return [path("applications/", include((review_views.admin_urls(), "applications_admin"), namespace="applications_admin"))]
 
 
 class ReviewerMenuItem(MenuItem):

@@ -35,10 +35,10 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
+from applications.apply.storage import application_storage  # noqa: E402
 from applications.exports.dossier import dossier_stream  # noqa: E402
 from applications.exports.xlsx import summary_rows, summary_xlsx  # noqa: E402
 from applications.models import Application, ApplicationFile, ApplicationFormPage  # noqa: E402
-from applications.storage import application_storage  # noqa: E402
 from notices.models import NoticePage, Unit  # noqa: E402
 from notices.seed import Loader, read_content  # noqa: E402
 

@@ -107,7 +107,7 @@ def s3_bucket(s3_server, settings):
     """Point STORAGES["applications"] at a fresh private bucket on the moto server."""
     import uuid
 
-    from applications.storage import s3_options
+    from applications.apply.storage import s3_options
 
     bucket = f"applications-{uuid.uuid4().hex[:12]}"
     s3_server["client"].create_bucket(Bucket=bucket)
@@ -130,6 +130,6 @@ def s3_bucket(s3_server, settings):
 def private_folder(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "applications": {"BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}},
+        "applications": {"BACKEND": "applications.apply.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}},
     }
     return tmp_path

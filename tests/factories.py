@@ -160,7 +160,7 @@ def _extension(name):
 
 
 def application_storage_save(key, data):
-    from applications.storage import application_storage
+    from applications.apply.storage import application_storage
 
     return application_storage().save(key, ContentFile(data))
 
@@ -179,6 +179,6 @@ class ReviewerFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, username, password, unit_name=None, city=False, editor=False, **kwargs):
-        from applications.groups import create_reviewer
+        from applications.review.groups import create_reviewer
 
         return create_reviewer(username, password, unit_name=unit_name, city=city, editor=editor)

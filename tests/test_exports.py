@@ -16,13 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from applications.apply.storage import application_storage
 from applications.exports.docx import application_docx
 from applications.exports.dossier import clean_name, dossier_response, dossier_stream
 from applications.exports.listing import HEADERS, listing_csv, listing_xlsx
 from applications.exports.xlsx import summary_xlsx
 from applications.models import Application, ApplicationFile
 from applications.states import Status
-from applications.storage import application_storage
 from notices.models import Unit
 
 from .factories import ApplicationFactory, ApplicationFileFactory
@@ -36,7 +36,7 @@ def private_storage(tmp_path, settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "applications": {
-            "BACKEND": "applications.storage.PrivateFileSystemStorage",
+            "BACKEND": "applications.apply.storage.PrivateFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "private")},
         },
     }
@@ -538,7 +538,7 @@ def test_the_dossier_view_on_s3_returns_the_bytes_the_school_uploaded(client, s3
     the ZIP from the admin and finds, byte for byte, what the school sent."""
     from django.test import Client
 
-    from applications.workflow import perform
+    from applications.review.workflow import perform
 
     from .factories import (
         REVIEWER_PASSWORD,

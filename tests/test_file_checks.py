@@ -4,7 +4,7 @@ as the stamped scan, each refusal naming the file and saying what to do; real fi
 import pytest
 from django.core.exceptions import ValidationError
 
-from applications import uploads
+from applications.apply import uploads
 from applications.models import Application
 
 from .conftest import soup
@@ -55,7 +55,7 @@ def test_real_files_of_each_type_pass():
 
 
 def test_an_image_beyond_the_pixel_limit_is_refused_without_decoding_it(monkeypatch):
-    from applications import file_checks
+    from applications.apply import file_checks
 
     monkeypatch.setattr(file_checks, "MAX_IMAGE_PIXELS", 100 * 100)
     message = error_of("扫描.png", png_bytes((200, 200)))

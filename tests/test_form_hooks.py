@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
 
-from applications import roles
+from applications.apply import roles
 from applications.exports import listing
 from applications.models import Application, ApplicationFormPage
 
@@ -87,7 +87,7 @@ def test_the_form_is_not_shown_to_schools_before_it_opens(client, page):
 def test_the_form_page_is_served_by_wagtails_form_flow(client, page, local):
     """process_form_submission returns the Application; render_landing_page grants and redirects."""
     assert page.get_submission_class() is Application
-    assert "serve_application_form" not in (ROOT / "applications/views.py").read_text()
+    assert "serve_application_form" not in (ROOT / "applications/apply/views.py").read_text()
     response = submit(client, page)
     assert response.status_code == 302 and response["Location"].startswith("/apply/receipt/")
     assert client.get(response["Location"]).status_code == 200
@@ -158,8 +158,10 @@ def test_notices_knows_nothing_of_applications():
 
 
 def test_models_import_no_view_and_submission_no_model():
-    assert not {".views", "applications.views"} & imported_modules(ROOT / "applications/models.py")
-    assert not {".models", "applications.models"} & imported_modules(ROOT / "applications/submission.py")
+    assert not {".apply.views", ".review.views", "applications.apply.views", "applications.review.views"} & imported_modules(
+        ROOT / "applications/models.py"
+    )
+    assert not {"..models", "applications.models"} & imported_modules(ROOT / "applications/apply/submission.py")
 
 
 def test_a_call_still_offers_its_form_under_it(page, admin_client):

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
 from applications.models import Application, AuditEntry
+from applications.review.workflow import TransitionError, perform
 from applications.states import Status
-from applications.workflow import TransitionError, perform
 from notices.models import NoticePage, Unit
 
 from .factories import ApplicationFactory, ReviewerFactory
@@ -60,7 +60,7 @@ def committed():
 def test_the_last_place_goes_to_exactly_one_of_two_simultaneous_recommendations(committed, attempt, monkeypatch):
     import time
 
-    from applications import workflow
+    from applications.review import workflow
 
     counted = workflow.places_used
 

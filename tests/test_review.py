@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from applications.groups import ensure_groups
 from applications.models import Application, ApplicationFile, AuditEntry
+from applications.review.groups import ensure_groups
+from applications.review.workflow import TransitionError, perform
 from applications.states import Status
-from applications.workflow import TransitionError, perform
 from notices.models import QuotaAllocation, Unit
 
 from .conftest import soup
@@ -86,7 +86,7 @@ def test_a_district_reviewer_lists_only_its_own_units_applications(pingjiang):
 
 def test_every_url_answers_404_or_403_for_another_units_application(pingjiang, tmp_path, settings):
     settings.STORAGES = {**settings.STORAGES, "applications": {
-        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+        "BACKEND": "applications.apply.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     other = make_application(unit="岳阳县")
     stored = stored_file(other, b"%PDF-1.4 secret")
     yueyang_unit = Unit.objects.get(name="岳阳县")
@@ -259,7 +259,7 @@ def test_the_list_filters_searches_sorts_and_counts(city):
 
 def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, settings):
     settings.STORAGES = {**settings.STORAGES, "applications": {
-        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+        "BACKEND": "applications.apply.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     application = make_application()
     stored = stored_file(application)
     response = pingjiang.get(f"/admin/applications/{application.pk}/files/{stored.pk}/")
@@ -273,7 +273,7 @@ def test_downloads_and_exports_are_audited_and_visible(pingjiang, tmp_path, sett
 def test_the_audit_log_filters_by_action_actor_and_date_and_pages_keep_the_filter(city, pingjiang):
     from django.utils import timezone
 
-    from applications import audit
+    from applications.review import audit
 
     mine = make_application()
     other = make_application(unit="岳阳县")
@@ -427,7 +427,7 @@ def test_applications_are_deleted_with_their_files_when_the_retention_period_end
     from notices.models import NoticePage
 
     settings.STORAGES = {**settings.STORAGES, "applications": {
-        "BACKEND": "applications.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+        "BACKEND": "applications.apply.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path}}}
     old = make_application(call=NoticePage.objects.get(slug="2019-pilot-projects"))
     current = make_application()
     old_file, current_file = stored_file(old), stored_file(current)

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from applications.models import Application
+from applications.review.workflow import perform
 from applications.states import Status
-from applications.workflow import perform
 
 from .conftest import soup
 from .test_review import (  # noqa: F401 (fixtures)

@@ -10,9 +10,9 @@ import time
 import pytest
 from django.core.management import call_command
 
-from applications import streaming
+from applications.apply import streaming
+from applications.apply.storage import s3_options, storage_budget_seconds
 from applications.models import Application
-from applications.storage import s3_options, storage_budget_seconds
 
 from .conftest import soup
 from .factories import demo_form_page, pdf_bytes, submit, upload

@@ -11,7 +11,7 @@ from django.core.files.storage import storages
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, FakePayload, encode_multipart
 
-from applications import streaming
+from applications.apply import streaming
 from applications.models import Application, ApplicationFile
 
 from .conftest import soup
@@ -234,7 +234,7 @@ def test_local_storage_does_not_stream(client, page, private_folder):
 
 
 def test_keys_are_generated_and_never_carry_odd_characters_from_the_file_name():
-    from applications.storage import new_key
+    from applications.apply.storage import new_key
 
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/[0-9a-f]{32}\.pdf", new_key("pdf"))
     for odd in ("PD F", "../x", "", "p\x00df", "很长的扩展名"):

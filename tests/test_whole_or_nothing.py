@@ -168,7 +168,7 @@ def test_five_simultaneous_submissions_of_one_project_make_one_application(commi
 def test_the_database_refuses_a_second_counting_application_whatever_the_form_checked(page):
     from django.db import IntegrityError, transaction
 
-    from applications.submission import same_project
+    from applications.apply.submission import same_project
 
     client = Client()
     assert submit(client, page).status_code == 302
@@ -214,7 +214,7 @@ def test_a_returned_application_replaced_by_a_new_one_stays_closed(client, page)
 
 def test_a_scan_uploaded_while_the_school_reapplies_finds_the_application_closed(client, page, private_folder):
     """The race: the status page was opened (upload allowed), then the school re-applied before sending."""
-    from applications.views import replace_scan
+    from applications.apply.views import replace_scan
 
     assert submit(client, page).status_code == 302
     old = Application.objects.get()
@@ -223,7 +223,7 @@ def test_a_scan_uploaded_while_the_school_reapplies_finds_the_application_closed
     stale = Application.objects.get(pk=old.pk)  # what the status page read before the re-application
     assert submit(client, page).status_code == 302
 
-    from applications.workflow import TransitionError
+    from applications.review.workflow import TransitionError
 
     with pytest.raises(TransitionError, match="替代"):
         replace_scan(stale, upload("盖章件.png", png_bytes()))

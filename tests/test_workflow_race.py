@@ -11,10 +11,10 @@ import time
 import pytest
 from django.db import connections
 
-from applications.groups import create_reviewer
 from applications.models import Application
+from applications.review.groups import create_reviewer
+from applications.review.workflow import TransitionError, perform
 from applications.states import Status
-from applications.workflow import TransitionError, perform
 from notices.models import Unit
 
 from .factories import ApplicationFactory
@@ -24,7 +24,7 @@ from .factories import ApplicationFactory
 def test_the_last_place_goes_to_one_of_two_simultaneous_recommendations_on_any_database(committed_site, monkeypatch):
     """The race of test_quota_race.py without a wrapping test transaction, so it runs on SQLite too (there the
     test's own transaction would hold the write lock): IMMEDIATE transactions queue the two reviewers."""
-    from applications import workflow
+    from applications.review import workflow
 
     counted = workflow.places_used
 

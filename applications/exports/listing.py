@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from portal import office
 
-from .. import roles
+from ..apply import roles
 from ..models import Application
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -160,11 +160,11 @@ PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="20/h")  # failed status 
 PORTAL_GRANT_HOURS = env.int("PORTAL_GRANT_HOURS", default=4)
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
-    from applications.storage import s3_options
+    from applications.apply.storage import s3_options
 
     STORAGES["applications"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options(env)}
 else:
     STORAGES["applications"] = {
-        "BACKEND": "applications.storage.PrivateFileSystemStorage",
+        "BACKEND": "applications.apply.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": env.path("PORTAL_PRIVATE_ROOT", default=VAR_DIR / "private")},
     }

@@ -2,7 +2,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from applications.groups import RoleError, create_reviewer
+from applications.review.groups import RoleError, create_reviewer
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from applications.apply.references import normalise
 from applications.exports.docx import application_docx
 from applications.models import Application
-from applications.references import normalise
 
 
 class Command(BaseCommand):

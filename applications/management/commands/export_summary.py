@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from applications import calls
 from applications.exports.xlsx import summary_xlsx
 from applications.models import Application
+from applications.review import calls
 from applications.states import Status
 from notices.models import Unit
 

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from applications import audit
+from applications.apply.submission import remove_stored
 from applications.models import Application, ApplicationFile
-from applications.submission import remove_stored
+from applications.review import audit
 from notices.models import NoticePage
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from applications.groups import create_reviewer, ensure_groups
+from applications.review.groups import create_reviewer, ensure_groups
 
 env = environ.Env()
 

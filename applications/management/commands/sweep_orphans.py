@@ -3,8 +3,8 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from applications.apply.storage import application_storage
 from applications.models import ApplicationFile
-from applications.storage import application_storage
 
 
 def stored_keys(storage, path=""):

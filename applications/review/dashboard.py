@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from . import calls, permissions, states
-from .models import Application
-from .querysets import holds_a_place
+from .. import permissions, states
+from ..models import Application
+from ..querysets import holds_a_place
+from . import calls
 
 FULL = "（已满）"
 

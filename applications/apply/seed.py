@@ -6,10 +6,10 @@ from django.dispatch import receiver
 
 from notices.seed import call_loaded, publish
 
-from .models import ApplicationFormPage
+from ..models import ApplicationFormPage
 
 
-@receiver(call_loaded, dispatch_uid="applications.seed.add_application_form")
+@receiver(call_loaded, dispatch_uid="applications.apply.seed.add_application_form")
 def add_application_form(sender, loader, notice, content, slug_prefix="", title_prefix="", now=None, **kwargs):
     """The form closes at the notice's deadline (one date, kept in the notice). With ``now`` (the demo), it is
     open from an hour ago."""

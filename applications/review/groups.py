@@ -7,7 +7,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from notices.models import Unit
 
-from .models import ReviewerGroup
+from ..models import ReviewerGroup
 
 CITY_GROUP = "市局评审"
 EDITORS_GROUP = "内容编辑"

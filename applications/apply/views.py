@@ -18,14 +18,14 @@ from django.views.decorators.http import require_http_methods
 
 from notices import annex_files
 
+from ..models import Application, ApplicationFile
+from ..review.workflow import TransitionError
+from ..states import SCAN_UPLOADABLE, Status
 from . import references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
 from .grants import grant, live_grants
-from .models import Application, ApplicationFile
-from .states import SCAN_UPLOADABLE, Status
 from .submission import record_file, remove_stored, save_or_explain, store_uploads
 from .throttle import limit_reached, throttled
-from .workflow import TransitionError
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def replace_scan(application, uploaded):
     """Store the stamped scan (replacing an earlier one) and move the application on to review. The file is
     stored first (no network I/O under a lock); then, with the application's row locked, its status is checked
     again: a reviewer's decision or a replacing application that came meanwhile closes it (TransitionError)."""
-    from .workflow import school_uploaded_scan
+    from ..review.workflow import school_uploaded_scan
 
     key = store_uploads([uploaded])[0]
     try:

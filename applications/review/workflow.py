@@ -11,8 +11,9 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from . import calls, permissions, states
-from .states import Status
+from .. import permissions, states
+from ..states import Status
+from . import calls
 
 
 class TransitionError(Exception):
@@ -24,7 +25,7 @@ def quota(call, unit):
 
 
 def places_used(call, unit):
-    from .models import Application
+    from ..models import Application
 
     return Application.objects.for_call(call).filter(unit=unit).holding_places().count()
 
@@ -58,8 +59,8 @@ def perform(user, application_id, name, opinion="", now=None):
     """Take transition ``name`` on the application, as ``user``. Returns the updated application.
     Raises TransitionError (message in Chinese) when it is not allowed; nothing changes then; Http404 outside
     the user's scope."""
+    from ..models import Application
     from . import audit
-    from .models import Application
 
     opinion = (opinion or "").strip()
     now = now or timezone.now()

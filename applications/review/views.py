@@ -19,14 +19,15 @@ from django.views.decorators.http import require_POST
 
 from notices.models import NoticePage, Unit
 
-from . import audit, calls, permissions, states, workflow
-from .exports import docx as docx_export
-from .exports import dossier as dossier_export
-from .exports import listing as listing_export
-from .exports import xlsx as xlsx_export
-from .models import Application, ApplicationFile, AuditEntry
-from .states import Status
-from .storage import application_storage
+from .. import permissions, states
+from ..apply.storage import application_storage
+from ..exports import docx as docx_export
+from ..exports import dossier as dossier_export
+from ..exports import listing as listing_export
+from ..exports import xlsx as xlsx_export
+from ..models import Application, ApplicationFile, AuditEntry
+from ..states import Status
+from . import audit, calls, workflow
 from .workflow import TransitionError
 
 logger = logging.getLogger(__name__)

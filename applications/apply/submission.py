@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from notices.models import Unit
 
-from . import audit, roles
+from ..review import audit
+from ..review.workflow import TransitionError
+from ..states import NOT_COUNTING, Status
+from . import roles
 from .references import new_reference
-from .states import NOT_COUNTING, Status
 from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
-from .workflow import TransitionError
 
 # This module imports no model of its own app: it reaches applications through the form page's
 # get_submission_class() and the related managers, so that models.py can use it (process_form_submission).

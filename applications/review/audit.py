@@ -2,7 +2,7 @@
 
 from django.apps import apps
 
-from .states import ACTION_LABELS as REVIEW_LABELS
+from ..states import ACTION_LABELS as REVIEW_LABELS
 
 ACTION_LABELS = {
     "submit": "学校提交",
