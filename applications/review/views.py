@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -18,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from notices.models import NoticePage, Unit
+from portal.views import paginate
 
 from .. import permissions, states
 from ..apply.storage import application_storage
@@ -104,11 +104,8 @@ def filtered(request):
 def index(request):
     filterset = filtered(request)
     applications = filterset.qs
-    paginator = Paginator(applications, 50)
-    page = paginator.get_page(request.GET.get("p"))
+    page, query = paginated(request, applications, 50)
     counts = dict(applications.order_by().values_list("status").annotate(n=Count("pk")))
-    query = request.GET.copy()
-    query.pop("p", None)
     return TemplateResponse(
         request,
         "applications/admin/index.html",
@@ -117,9 +114,9 @@ def index(request):
             "header_icon": "form",
             "filter": filterset,
             "applications": page,
-            "total": paginator.count,
+            "total": page.paginator.count,
             "status_counts": [(label, counts.get(value, 0)) for value, label in Status.choices],
-            "query": query.urlencode(),
+            "query": query,
             "calls": calls.calls(),
             "units": filterset.filters["unit"].queryset,
             "is_city": permissions.is_city_office(request.user),
@@ -299,10 +296,7 @@ def audit_log(request):
         # Entries about the applications they see, and their own (exports name no application).
         entries = entries.filter(Q(application__in=Application.objects.visible_to(request.user)) | Q(actor=request.user))
     filterset = AuditFilter(request.GET or None, queryset=entries)
-    paginator = Paginator(filterset.qs, AUDIT_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("p"))
-    query = request.GET.copy()
-    query.pop("p", None)
+    page, query = paginated(request, filterset.qs, AUDIT_PAGE_SIZE)
     return TemplateResponse(
         request,
         "applications/admin/audit_log.html",
@@ -311,12 +305,19 @@ def audit_log(request):
             "header_icon": "history",
             "filter": filterset,
             "entries": page,
-            "total": paginator.count,
+            "total": page.paginator.count,
             "filtered": any(request.GET.get(name) for name in filterset.filters),
-            "query": query.urlencode(),
+            "query": query,
             "action_labels": audit.ACTION_LABELS,
         },
     )
+
+
+def paginated(request, items, per_page):
+    """The requested page of ``items`` (parameter ``p``) and the other parameters, for the pages' links."""
+    query = request.GET.copy()
+    query.pop("p", None)
+    return paginate(request, items, per_page, param="p"), query.urlencode()
 
 
 def admin_urls():
