@@ -1,3 +1,5 @@
+import sys
+
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
@@ -50,7 +52,25 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors or database: the 500 page must render even when they are what failed.
-    from django.http import HttpResponseServerError
+    from django.http import HttpResponse, HttpResponseServerError
     from django.template import loader
 
+    if database_busy(sys.exc_info()[1]):
+        # Not a fault but a queue: say so, and when to come back (every page, whichever layer waited).
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def database_busy(error):
+    """A database that waited too long for a lock: SQLite's "database is locked", PostgreSQL's lock timeout."""
+    from django.db import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    text = str(error).lower()
+    return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text

@@ -83,6 +83,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Transactions take SQLite's write lock when they begin, so that a quota check and the change it guards
     # cannot interleave with another worker's (PostgreSQL uses row locks for the same).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A statement waits at most 20 s for a lock, as SQLite does, then the page says 系统繁忙 (portal.views).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c lock_timeout=20000")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,6 +159,10 @@ PORTAL_RETENTION_YEARS = env.int("PORTAL_RETENTION_YEARS", default=3)  # see man
 PORTAL_SUBMIT_RATE = env("PORTAL_SUBMIT_RATE", default="10/h")  # complete applications per client address
 PORTAL_POST_RATE = env("PORTAL_POST_RATE", default="120/h")  # any form POSTs per client address (floods)
 PORTAL_STATUS_RATE = env("PORTAL_STATUS_RATE", default="20/h")  # failed status look-ups per client address
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma separated): throttles then count
+# the school's address, not the proxy's. Empty: the connecting address (REMOTE_ADDR) is the client.
+PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
+RATELIMIT_IP_META_KEY = "portal.client_address.client_address"
 # How long a browser keeps access to an application after submitting it or looking it up (reference + mobile).
 PORTAL_GRANT_HOURS = env.int("PORTAL_GRANT_HOURS", default=4)
 

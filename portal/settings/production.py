@@ -4,10 +4,19 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # required: no default in production
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
-CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+# HTTPS only: secure cookies, plain-HTTP requests redirected, browsers told to come back over HTTPS for a year.
+# DJANGO_SECURE_COOKIES=false only to try the production settings over plain HTTP on one's own machine.
+HTTPS_ONLY = env.bool("DJANGO_SECURE_COOKIES", default=True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS_ONLY
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if HTTPS_ONLY else 0)
+# The portal is usually one host under the bureau's domain: it cannot promise HTTPS for its sibling hosts, so
+# includeSubDomains (and preloading, which needs it) is the operator's choice, off by default.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page of the portal is framed; Wagtail's preview panel sets SAMEORIGIN on its own responses.
+X_FRAME_OPTIONS = "DENY"
 PORTAL_LOAD_DEMO = False
 
 # Static files are served by WhiteNoise from STATIC_ROOT (filled by collectstatic, which `make serve` runs),
