@@ -14,6 +14,7 @@ and SHA-256 of the bytes actually written.
 
 import hashlib
 import io
+import logging
 import posixpath
 import re
 import unicodedata
@@ -26,7 +27,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from portal import office
 
+from ..apply.storage import application_storage
 from .docx import application_docx, template_page
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
 DB_CHUNK_SIZE = 200
@@ -104,13 +108,14 @@ def application_folder(root, application):
 class Entry:
     """One manifest row; size and SHA-256 are filled in as the bytes go into the ZIP."""
 
-    def __init__(self, application, material, path, expected_sha256=""):
+    def __init__(self, application, material, path, expected_sha256="", missing=False):
         # Only the strings the row needs: holding applications would make memory grow with the dossier.
         a = application
         self.application = (a.reference, a.unit.name, a.school, a.project_name)
         self.material = material
         self.path = path
         self.expected_sha256 = expected_sha256
+        self.missing = missing
         self.size = 0
         self.sha256 = ""
 
@@ -123,7 +128,12 @@ class Entry:
         self.sha256 = digest.hexdigest()
 
     def row(self):
-        note = "与上传时记录的校验值不符" if self.expected_sha256 and self.expected_sha256 != self.sha256 else ""
+        if self.missing:
+            note = "文件缺失：存储中找不到此文件，未放入压缩包（已记录错误）"
+        elif self.expected_sha256 and self.expected_sha256 != self.sha256:
+            note = "与上传时记录的校验值不符"
+        else:
+            note = ""
         return [*self.application, self.material, self.path, self.size, self.sha256, note]
 
 
@@ -185,8 +195,15 @@ def add_application(zs, page, root, application, entries):
     entry = Entry(application, "申请表（附件4）", posixpath.join(folder, name))
     zs.add(entry.track(document_chunks(page, application)), entry.path)
     entries.append(entry)
+    storage = application_storage()
     for stored in application.files.all():
         name = unique_name(material_name(stored.field_label, stored.original_name), taken)
+        if not storage.exists(stored.key):
+            # A ZIP cut off at the missing file would look complete to whoever saved it: leave the file out,
+            # name it in the manifest, and tell the operators.
+            logger.error("Dossier: the stored file %s of %s is missing", stored.key, application.reference)
+            entries.append(Entry(application, stored.field_label, posixpath.join(folder, name), missing=True))
+            continue
         entry = Entry(application, stored.field_label, posixpath.join(folder, name), stored.sha256)
         zs.add(entry.track(file_chunks(stored)), entry.path, size=stored.size)
         entries.append(entry)

@@ -176,8 +176,12 @@ def download_file(request, pk, file_pk):
     where the storage has them (S3), otherwise streamed from the private folder."""
     application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
     stored = get_object_or_404(ApplicationFile, pk=file_pk, application=application)
-    audit.record(request.user, "download", application=application, detail=f"{stored.field_label}：{stored.original_name}")
     storage = application_storage()
+    if not storage.exists(stored.key):
+        logger.error("Download: the stored file %s of %s is missing", stored.key, application.reference)
+        messages.error(request, f"文件“{stored.original_name}”在存储中找不到，无法下载。已记录此错误，请联系系统管理员。")
+        return redirect("applications_admin:detail", pk=application.pk)
+    audit.record(request.user, "download", application=application, detail=f"{stored.field_label}：{stored.original_name}")
     disposition = content_disposition_header(True, stored.original_name)
     if hasattr(storage, "bucket_name"):
         url = storage.url(
