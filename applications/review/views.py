@@ -322,6 +322,8 @@ def audit_log(request):
 def admin_urls():
     from django.urls import path
 
+    from . import results_views
+
     return [
         path("", index, name="index"),
         path("<int:pk>/", detail, name="detail"),
@@ -332,5 +334,6 @@ def admin_urls():
         path("export/dossier.zip", export_dossier, name="export_dossier"),
         path("export/list.<str:fmt>", export_list, name="export_list"),
         path("audit/", audit_log, name="audit"),
+        *results_views.admin_urls(),
     ]
 
