@@ -27,10 +27,16 @@ class ReviewerMenuItem(MenuItem):
         return permissions.can_review(request.user)
 
 
+class CityOfficeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return permissions.is_city_office(request.user)
+
+
 review_menu = Menu(
     items=[
         ReviewerMenuItem("申报列表", "/admin/applications/", name="applications-list", icon_name="list-ul", order=1),
         ReviewerMenuItem("审计日志", "/admin/applications/audit/", name="applications-audit", icon_name="history", order=2),
+        CityOfficeMenuItem("立项名单", "/admin/applications/results/", name="applications-results", icon_name="list-ol", order=3),
     ]
 )
 

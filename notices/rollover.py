@@ -79,7 +79,7 @@ def existing_call(index, year, slug):
 
 def rollover(source, year, dates=SHIFT, user=None):
     """Copy ``source`` (a NoticePage) into a draft call for ``year``; returns the new NoticePage."""
-    from .models import AnnexPage
+    from .models import AnnexPage, ResultsPage
 
     if dates not in (SHIFT, CLEAR):
         raise ValueError(dates)
@@ -108,6 +108,8 @@ def rollover(source, year, dates=SHIFT, user=None):
             process_child_object=move_child_object,
             log_action="wagtail.copy",
         )
+        for results in ResultsPage.objects.descendant_of(copy):
+            results.delete()  # this year's 立项名单 is no part of next year's call
         for page in [copy, *copy.get_descendants()]:
             page = page.specific
             move_object(page, old, year, dates)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from notices import annex_files
 
 from ..models import Application, ApplicationFile
+from ..review.results import results_page
 from ..review.workflow import TransitionError
 from ..states import SCAN_UPLOADABLE, Status
 from . import references
@@ -28,6 +29,7 @@ from .submission import record_file, remove_stored, save_or_explain, store_uploa
 from .throttle import limit_reached, throttled
 
 logger = logging.getLogger(__name__)
+PENDING_RESULT = "评审结果待公布"
 
 # The application form itself is the Wagtail page ApplicationFormPage (models.py), served on Wagtail's hooks.
 
@@ -121,10 +123,20 @@ def status_page(request, reference):
                 messages.success(request, f"盖章扫描件“{name}”{done}，申报已进入评审，请留意评审结果。")
                 return redirect("applications:status", reference=application.reference)
     scans = application.files.filter(field_name=ApplicationFile.STAMPED_SCAN)
-    context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page}
+    context = {"application": application, "form": form, "can_upload": can_upload, "scans": scans, "page": page,
+               **result_context(application)}
     if status == 413:
         context.update(page_errors=[upload_error], upload_error=upload_error, upload_error_field="scan")
     return TemplateResponse(request, "applications/status.html", context, status=status)
+
+
+def result_context(application):
+    """The city's decision is told to the school once the call's 立项名单 is published (the 公示 makes it
+    public); until then a decided application reads 评审结果待公布."""
+    decided = application.status in (Status.APPROVED, Status.DECLINED)
+    published = results_page(application.call, live_only=True) if decided else None
+    label = application.get_status_display() if published or not decided else PENDING_RESULT
+    return {"results_page": published, "status_label": label, "approved": application.status == Status.APPROVED}
 
 
 def replace_scan(application, uploaded):

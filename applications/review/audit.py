@@ -11,6 +11,7 @@ ACTION_LABELS = {
     **REVIEW_LABELS,
     "download": "下载文件",
     "export": "导出",
+    "results": "生成立项名单",
     "purge": "保存期满删除",
 }
 

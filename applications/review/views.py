@@ -327,6 +327,8 @@ def paginated(request, items, per_page):
 def admin_urls():
     from django.urls import path
 
+    from . import results_views
+
     return [
         path("", index, name="index"),
         path("<int:pk>/", detail, name="detail"),
@@ -337,5 +339,6 @@ def admin_urls():
         path("export/dossier.zip", export_dossier, name="export_dossier"),
         path("export/list.<str:fmt>", export_list, name="export_list"),
         path("audit/", audit_log, name="audit"),
+        *results_views.admin_urls(),
     ]
 

@@ -77,3 +77,13 @@ def call_dates(text, call):
         if token in text:
             text = text.replace(token, value(call) or "（待定）")
     return text
+
+
+@register.simple_tag
+def results_of(call):
+    """The call's published 立项名单 (ResultsPage), if any: ``{% results_of call as results %}``."""
+    from ..models import ResultsPage
+
+    if call is None:
+        return None
+    return ResultsPage.objects.child_of(call).live().public().first()
