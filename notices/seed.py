@@ -9,7 +9,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from wagtail.models import Page, Site
 
-from home.models import HomePage
+from home.models import HomePage, PortalSettings
 
 from .models import (
     ApplicationTemplatePage,
@@ -66,6 +66,7 @@ class Loader:
     def run(self):
         self.load_units()
         home = self.load_home()
+        self.load_settings()
         index = self.load_index(home)
         return [self.load_call(index, call) for call in self.content["calls"]]
 
@@ -98,6 +99,16 @@ class Loader:
             placeholder.delete()
         self.log(f"首页：{home.title}")
         return home
+
+    def load_settings(self):
+        """The site's header, footer and notice meta line name the bureau of the content file; an editor changes
+        them under 设置 → 门户设置."""
+        site = Site.objects.filter(is_default_site=True).first()
+        bureau = self.content["home"]["bureau_name"]
+        if site is not None:
+            PortalSettings.objects.get_or_create(
+                site=site, defaults={"bureau_name": bureau, "host": bureau, "notice_publisher": bureau}
+            )
 
     def load_index(self, home):
         data = self.content["index"]

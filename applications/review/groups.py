@@ -41,7 +41,9 @@ def ensure_groups():
 
     editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     editors.permissions.add(
-        access_admin, *(_perm("notices", f"{action}_unit") for action in ("add", "change", "view"))
+        access_admin,
+        *(_perm("notices", f"{action}_unit") for action in ("add", "change", "view")),
+        _perm("home", "change_portalsettings"),  # 设置 → 门户设置: header, footer, notice meta line
     )
     root_page = Page.get_first_root_node()
     for codename in PAGE_PERMISSIONS:
