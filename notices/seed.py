@@ -23,6 +23,7 @@ from .models import (
     TopicGuidePage,
     Unit,
 )
+from .moderation import assign, notice_workflow
 
 # Sent after a call and its annexes are built, so that other apps add their pages from the same content file
 # (kwargs: loader, notice, content (the call's dict), slug_prefix, title_prefix, now).
@@ -115,6 +116,9 @@ class Loader:
         index = NoticeIndexPage.objects.child_of(home).filter(slug=data["slug"]).first()
         if index is None:
             index = publish(home, NoticeIndexPage(title=data["title"], slug=data["slug"], intro=data["intro"]))
+            workflow = notice_workflow()  # made by setup_portal, if it ran before the content was loaded
+            if workflow is not None:
+                assign(workflow, [index])
             self.log(f"栏目：{index.title}")
         return index
 

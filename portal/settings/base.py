@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django.contrib.humanize",  # its Chinese for the admin's relative times (“刚刚”, “5 分钟以前”)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
