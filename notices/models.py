@@ -83,6 +83,9 @@ class NoticePage(Page):
     base_form_class = NoticePageForm
 
     issuer = models.CharField("发文单位", max_length=100)
+    document_number = models.CharField(
+        "文号", max_length=100, blank=True, help_text="如“岳教体通〔2019〕00号”；留空则不显示。"
+    )
     date = models.DateField("发文日期", null=True, blank=True, help_text="发布前必须填写。")
     recipients = models.TextField("主送单位", blank=True)
     preamble = models.TextField("导语", blank=True, help_text="正文前的说明段落。")
@@ -106,7 +109,11 @@ class NoticePage(Page):
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("issuer"), FieldPanel("date")]), FieldPanel("recipients")],
+            [
+                FieldRowPanel([FieldPanel("issuer"), FieldPanel("date")]),
+                FieldPanel("document_number"),
+                FieldPanel("recipients"),
+            ],
             heading="发文信息",
         ),
         FieldPanel("preamble"),

@@ -21,6 +21,8 @@ DATE_FIELDS = {"date", "signature_date", "deadline", "opens_at", "closes_at"}
 # Fields Wagtail manages itself, never rewritten.
 SKIPPED_FIELDS = {"path", "url_path", "draft_title", "latest_revision_created_at", "first_published_at",
                   "last_published_at", "go_live_at", "expire_at", "locked_at", "search_description"}
+# Fields that belong to one year's document only: next year's call gets its own (文号).
+CLEARED_FIELDS = {"document_number"}
 
 
 class RolloverError(Exception):
@@ -62,7 +64,9 @@ def move_object(obj, old, new, dates):
         if field.name in SKIPPED_FIELDS or field.primary_key or field.is_relation:
             continue
         value = getattr(obj, field.attname)
-        if field.name in DATE_FIELDS and isinstance(field, (models.DateField, models.DateTimeField)):
+        if field.name in CLEARED_FIELDS:
+            setattr(obj, field.attname, "")
+        elif field.name in DATE_FIELDS and isinstance(field, (models.DateField, models.DateTimeField)):
             setattr(obj, field.attname, shift_date(value, new - old) if dates == SHIFT else None)
         elif isinstance(field, StreamField):
             setattr(obj, field.attname, move_year(list(value.raw_data) if value is not None else [], old, new))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from wagtail.models import Page, Site
 
-from home.models import HomePage
+from home.models import HomePage, PortalSettings
 
 from .models import (
     ApplicationTemplatePage,
@@ -23,6 +23,7 @@ from .models import (
     TopicGuidePage,
     Unit,
 )
+from .moderation import assign, notice_workflow
 
 # Sent after a call and its annexes are built, so that other apps add their pages from the same content file
 # (kwargs: loader, notice, content (the call's dict), slug_prefix, title_prefix, now).
@@ -66,6 +67,7 @@ class Loader:
     def run(self):
         self.load_units()
         home = self.load_home()
+        self.load_settings()
         index = self.load_index(home)
         return [self.load_call(index, call) for call in self.content["calls"]]
 
@@ -99,11 +101,24 @@ class Loader:
         self.log(f"首页：{home.title}")
         return home
 
+    def load_settings(self):
+        """The site's header, footer and notice meta line name the bureau of the content file; an editor changes
+        them under 设置 → 门户设置."""
+        site = Site.objects.filter(is_default_site=True).first()
+        bureau = self.content["home"]["bureau_name"]
+        if site is not None:
+            PortalSettings.objects.get_or_create(
+                site=site, defaults={"bureau_name": bureau, "host": bureau, "notice_publisher": bureau}
+            )
+
     def load_index(self, home):
         data = self.content["index"]
         index = NoticeIndexPage.objects.child_of(home).filter(slug=data["slug"]).first()
         if index is None:
             index = publish(home, NoticeIndexPage(title=data["title"], slug=data["slug"], intro=data["intro"]))
+            workflow = notice_workflow()  # made by setup_portal, if it ran before the content was loaded
+            if workflow is not None:
+                assign(workflow, [index])
             self.log(f"栏目：{index.title}")
         return index
 

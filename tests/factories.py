@@ -166,7 +166,8 @@ def application_storage_save(key, data):
 
 
 class ReviewerFactory(factory.django.DjangoModelFactory):
-    """An account made as ``create_reviewer`` makes it: ``unit_name=…`` (district), ``city=True`` or ``editor=True``."""
+    """An account made as ``create_reviewer`` makes it: ``unit_name=…`` (district), ``city=True``, ``editor=True`` or
+    ``publisher=True`` (审核发布)."""
 
     class Meta:
         model = get_user_model()
@@ -176,9 +177,14 @@ class ReviewerFactory(factory.django.DjangoModelFactory):
     unit_name = None
     city = False
     editor = False
+    publisher = False
 
     @classmethod
-    def _create(cls, model_class, username, password, unit_name=None, city=False, editor=False, **kwargs):
+    def _create(
+        cls, model_class, username, password, unit_name=None, city=False, editor=False, publisher=False, **kwargs
+    ):
         from applications.review.groups import create_reviewer
 
-        return create_reviewer(username, password, unit_name=unit_name, city=city, editor=editor)
+        return create_reviewer(
+            username, password, unit_name=unit_name, city=city, editor=editor, publisher=publisher
+        )

@@ -1,4 +1,5 @@
-"""The bureau's roles as Django groups: the city office, one reviewers' group per unit, and content editors."""
+"""The bureau's roles as Django groups: the city office, one reviewers' group per unit, content editors and the
+office head who approves what they publish (审核发布)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -6,14 +7,18 @@ from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from notices.models import Unit
+from notices.moderation import ensure_notice_workflow
 
 from ..models import ReviewerGroup
 
 CITY_GROUP = "市局评审"
 EDITORS_GROUP = "内容编辑"
+PUBLISHERS_GROUP = "审核发布"
 DISTRICT_GROUP_PREFIX = "县市区评审-"
 
-PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+# Editors write and submit for moderation; only the 审核发布 group publishes (notices.moderation).
+PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page", "unlock_page")
+PUBLISHER_PAGE_PERMISSIONS = PAGE_PERMISSIONS + ("publish_page",)
 COLLECTION_PERMISSIONS = {
     "wagtaildocs": ("add_document", "change_document", "choose_document"),
     "wagtailimages": ("add_image", "change_image", "choose_image"),
@@ -39,22 +44,34 @@ def ensure_groups():
         group.permissions.add(access_admin, review_district)
         ReviewerGroup.objects.get_or_create(unit=unit, defaults={"group": group})
 
-    editors, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    editors.permissions.add(
-        access_admin, *(_perm("notices", f"{action}_unit") for action in ("add", "change", "view"))
+    editors = _content_group(EDITORS_GROUP, PAGE_PERMISSIONS)
+    # Editors publishing directly was allowed before moderation: take it back from existing installations.
+    GroupPagePermission.objects.filter(group=editors, permission__codename="publish_page").delete()
+    publishers = _content_group(PUBLISHERS_GROUP, PUBLISHER_PAGE_PERMISSIONS)
+    ensure_notice_workflow(publishers)
+    return city, editors
+
+
+def _content_group(name, page_permissions):
+    """A group that edits the site's content (pages, documents, images, units, 门户设置)."""
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.add(
+        _perm("wagtailadmin", "access_admin"),
+        *(_perm("notices", f"{action}_unit") for action in ("add", "change", "view")),
+        _perm("home", "change_portalsettings"),  # 设置 → 门户设置: header, footer, notice meta line
     )
     root_page = Page.get_first_root_node()
-    for codename in PAGE_PERMISSIONS:
+    for codename in page_permissions:
         GroupPagePermission.objects.get_or_create(
-            group=editors, page=root_page, permission=_perm("wagtailcore", codename)
+            group=group, page=root_page, permission=_perm("wagtailcore", codename)
         )
     root_collection = Collection.get_first_root_node()
     for app_label, codenames in COLLECTION_PERMISSIONS.items():
         for codename in codenames:
             GroupCollectionPermission.objects.get_or_create(
-                group=editors, collection=root_collection, permission=_perm(app_label, codename)
+                group=group, collection=root_collection, permission=_perm(app_label, codename)
             )
-    return city, editors
+    return group
 
 
 class RoleError(ValueError):
@@ -62,11 +79,11 @@ class RoleError(ValueError):
 
 
 @transaction.atomic
-def create_reviewer(username, password, *, unit_name=None, city=False, editor=False):
-    """An account for the city office, a unit's reviewers or the content editors."""
+def create_reviewer(username, password, *, unit_name=None, city=False, editor=False, publisher=False):
+    """An account for the city office, a unit's reviewers, the content editors or the publishers (审核发布)."""
     ensure_groups()
-    if sum((bool(unit_name), city, editor)) != 1:
-        raise RoleError("请指定 --unit 单位名称、--city 或 --editor 之一。")
+    if sum((bool(unit_name), city, editor, publisher)) != 1:
+        raise RoleError("请指定 --unit 单位名称、--city、--editor 或 --publisher 之一。")
     if unit_name:
         unit = Unit.objects.filter(name=unit_name).first()
         if unit is None:
@@ -75,7 +92,7 @@ def create_reviewer(username, password, *, unit_name=None, city=False, editor=Fa
             raise RoleError("市本级的申报由市局直接评审：请用 --city 创建市局评审账号。")
         group = unit.reviewer_group.group
     else:
-        group = Group.objects.get(name=CITY_GROUP if city else EDITORS_GROUP)
+        group = Group.objects.get(name=CITY_GROUP if city else PUBLISHERS_GROUP if publisher else EDITORS_GROUP)
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise RoleError(f"账号“{username}”已存在。")

@@ -1,3 +1,4 @@
+import re
 import secrets
 
 import environ
@@ -14,6 +15,7 @@ DEMO_ACCOUNTS = [
     ("pingjiang", "县市区评审（平江县）", {"unit_name": "平江县"}),
     ("yueyanglou", "县市区评审（岳阳楼区）", {"unit_name": "岳阳楼区"}),
     ("editor", "内容编辑", {"editor": True}),
+    ("publisher", "审核发布", {"publisher": True}),
 ]
 
 
@@ -32,19 +34,27 @@ class Command(BaseCommand):
             self.ensure_demo_accounts()
 
     def ensure_demo_accounts(self):
+        """One account per role. An installation made before a role existed gets the missing accounts added to
+        demo-accounts.txt; the others keep their line and password."""
         accounts_file = settings.VAR_DIR / "demo-accounts.txt"
-        if accounts_file.exists():
-            self.stdout.write("演示账号（见 " + str(accounts_file) + "）：")
-            self.stdout.write(accounts_file.read_text(encoding="utf-8"))
-            return
-        lines = []
+        old_lines = accounts_file.read_text(encoding="utf-8").splitlines() if accounts_file.exists() else []
+        User = get_user_model()
+        lines, new_lines = [], []
         for username, role, kwargs in DEMO_ACCOUNTS:
-            password = secrets.token_urlsafe(9)
-            User = get_user_model()
+            line = next((line for line in old_lines if re.search(rf"用户名 {re.escape(username)}(\s|$)", line)), None)
             if User.objects.filter(username=username).exists():
+                if line:
+                    lines.append(line)
                 continue
+            password = secrets.token_urlsafe(9)
             create_reviewer(username, password, **kwargs)
-            lines.append(f"{role}：用户名 {username}  密码 {password}")
+            line = f"{role}：用户名 {username}  密码 {password}"
+            lines.append(line)
+            new_lines.append(line)
+        if not new_lines:
+            self.stdout.write("演示账号（见 " + str(accounts_file) + "）：")
+            self.stdout.write("\n".join(lines))
+            return
         accounts_file.parent.mkdir(parents=True, exist_ok=True)
         accounts_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
         accounts_file.chmod(0o600)
