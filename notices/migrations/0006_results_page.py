@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notices', '0004_deadline_in_the_text'),
+        ('notices', '0005_notice_document_number'),
         ('wagtailcore', '0098_apitoken'),
     ]
 
