@@ -1,4 +1,5 @@
-"""The admin's rollover action on a notice: a form for the year and the dates, then the draft's edit page."""
+"""The admin's actions on a notice: rollover (a form for the year and the dates, then the draft's edit page), and
+submitting the whole call for moderation at once."""
 
 from django import forms
 from django.contrib import messages
@@ -37,6 +38,42 @@ def rollover_view(request, page_id):
         except RolloverError as error:
             form.add_error("year", str(error))
         else:
-            messages.success(request, f"已生成{form.cleaned_data['year']}年度的申报通知草稿，请检查各页内容和日期后提交发布。")
+            messages.success(
+                request,
+                f"已生成{form.cleaned_data['year']}年度的申报通知草稿（通知及其附件页、在线申报表单共"
+                f" {copy.get_descendants().count() + 1} 个页面）。请检查各页内容和日期，然后在通知的“更多”菜单中"
+                "选择“整套提交审核”，一次提交全部页面。",
+            )
             return redirect(reverse("wagtailadmin_pages:edit", args=[copy.pk]))
     return TemplateResponse(request, "notices/admin/rollover.html", {"source": source, "form": form})
+
+
+def pages_to_submit(notice, user):
+    """The call's pages that have something to publish, no moderation under way, and that ``user`` may submit."""
+    pages = []
+    for page in [notice, *notice.get_descendants().specific()]:
+        page = page.specific
+        if page.live and not page.has_unpublished_changes:
+            continue
+        if page.workflow_in_progress or page.get_workflow() is None:
+            continue
+        if page.permissions_for_user(user).can_submit_for_moderation():
+            pages.append(page)
+    return pages
+
+
+def submit_call_view(request, page_id):
+    """Submit the notice and every page under it (annexes, form) for moderation, as the editor would one by one:
+    a confirmation listing the pages, then the POST."""
+    notice = get_object_or_404(NoticePage, pk=page_id)
+    pages = pages_to_submit(notice, request.user)
+    if request.method != "POST":
+        return TemplateResponse(request, "notices/admin/submit_call.html", {"notice": notice, "pages": pages})
+    if not pages:
+        messages.warning(request, "没有需要提交审核的页面：各页已发布且无改动，或已在审核中。")
+    for page in pages:
+        page.save_revision(user=request.user, log_action=True)
+        page.get_workflow().start(page, request.user)
+    if pages:
+        messages.success(request, f"已将《{notice.title}》的 {len(pages)} 个页面提交审核，审核发布人员批准后公开。")
+    return redirect(reverse("wagtailadmin_explore", args=[notice.pk]))

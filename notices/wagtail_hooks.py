@@ -7,8 +7,11 @@ from .models import NoticePage
 
 
 @hooks.register("register_admin_urls")
-def register_rollover_url():
-    return [path("notices/<int:page_id>/rollover/", admin_views.rollover_view, name="notices_rollover")]
+def register_notice_urls():
+    return [
+        path("notices/<int:page_id>/rollover/", admin_views.rollover_view, name="notices_rollover"),
+        path("notices/<int:page_id>/submit-all/", admin_views.submit_call_view, name="notices_submit_all"),
+    ]
 
 
 class RolloverButton(PageMenuItem):
@@ -23,11 +26,25 @@ class RolloverButton(PageMenuItem):
         return self.page.specific_class is NoticePage and self.page.get_parent().permissions_for_user(user).can_add_subpage()
 
 
+class SubmitCallButton(PageMenuItem):
+    """“整套提交审核”: the notice, its annexes and its form submitted for moderation at once (a POST form)."""
+
+    label = "整套提交审核"
+    icon_name = "resubmit"
+    url_name = "notices_submit_all"
+    priority = 26
+
+    def is_shown(self, user):
+        return self.page.specific_class is NoticePage and bool(admin_views.pages_to_submit(self.page.specific, user))
+
+
 @hooks.register("register_page_header_buttons")
-def rollover_header_button(page, user, view_name=None, next_url=None):
+def notice_header_buttons(page, user, view_name=None, next_url=None):
     yield RolloverButton(page=page)
+    yield SubmitCallButton(page=page)
 
 
 @hooks.register("register_page_listing_more_buttons")
-def rollover_listing_button(page, user, next_url=None):
+def notice_listing_buttons(page, user, next_url=None):
     yield RolloverButton(page=page)
+    yield SubmitCallButton(page=page)

@@ -145,3 +145,29 @@ def test_an_editor_rolls_over_from_the_notice_in_the_admin(call, admin_client):
     assert response.status_code == 302 and response["Location"] == f"/admin/pages/{draft.pk}/edit/"
     again = admin_client.post(link["href"], {"year": "2020", "dates": "shift"})
     assert again.status_code == 200 and "已经存在" in soup(again).get_text()
+
+
+def test_an_editor_submits_the_whole_rolled_over_call_for_moderation_at_once(call, client):
+    from wagtail.models import WorkflowState
+
+    from applications.review.groups import ensure_groups
+
+    from .factories import ReviewerFactory
+
+    ensure_groups()
+    editor = ReviewerFactory(editor=True)
+    client.force_login(editor)
+    draft = rollover(call, 2020, user=editor)
+    url = f"/admin/notices/{draft.pk}/submit-all/"
+    header = soup(client.get(f"/admin/pages/{draft.pk}/edit/"))
+    assert any(a.get("href") == url and a.get_text(strip=True) == "整套提交审核" for a in header.find_all("a"))
+    confirm = soup(client.get(url)).get_text()
+    assert "以下 7 个页面将一并提交" in confirm
+    response = client.post(url, follow=True)
+    assert "7 个页面提交审核" in soup(response).get_text()
+    pages = [draft, *draft.get_descendants()]
+    in_moderation = WorkflowState.objects.filter(object_id__in=[str(p.pk) for p in pages], status="in_progress")
+    assert in_moderation.count() == 7
+    assert not any(p.specific.live for p in pages)  # nothing public until the publisher approves
+    client.post(url)
+    assert WorkflowState.objects.filter(object_id__in=[str(p.pk) for p in pages]).count() == 7  # not twice
