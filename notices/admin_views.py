@@ -77,3 +77,33 @@ def submit_call_view(request, page_id):
     if pages:
         messages.success(request, f"已将《{notice.title}》的 {len(pages)} 个页面提交审核，审核发布人员批准后公开。")
     return redirect(reverse("wagtailadmin_explore", args=[notice.pk]))
+
+
+def pages_to_approve(notice, user):
+    """The call's pages whose current moderation task ``user`` may approve, with that task state."""
+    found = []
+    for page in [notice, *notice.get_descendants().specific()]:
+        page = page.specific
+        state = page.current_workflow_task_state
+        if state is None:
+            continue
+        task = state.task.specific
+        if any(action == "approve" for action, _label, _modal in task.get_actions(page, user)):
+            found.append((page, task, state))
+    return found
+
+
+def approve_call_view(request, page_id):
+    """Approve every page of the call waiting for this publisher, after a confirmation listing them."""
+    notice = get_object_or_404(NoticePage, pk=page_id)
+    waiting = pages_to_approve(notice, request.user)
+    if request.method != "POST":
+        return TemplateResponse(request, "notices/admin/approve_call.html", {"notice": notice, "pages": [p for p, _t, _s in waiting]})
+    comment = request.POST.get("comment", "").strip()[:1000]
+    for _page, task, state in waiting:
+        task.on_action(state, request.user, "approve", comment=comment)
+    if waiting:
+        messages.success(request, f"已批准《{notice.title}》的 {len(waiting)} 个页面，已发布。")
+    else:
+        messages.warning(request, "没有等待您审核的页面。")
+    return redirect(reverse("wagtailadmin_explore", args=[notice.pk]))

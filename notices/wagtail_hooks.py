@@ -11,6 +11,7 @@ def register_notice_urls():
     return [
         path("notices/<int:page_id>/rollover/", admin_views.rollover_view, name="notices_rollover"),
         path("notices/<int:page_id>/submit-all/", admin_views.submit_call_view, name="notices_submit_all"),
+        path("notices/<int:page_id>/approve-all/", admin_views.approve_call_view, name="notices_approve_all"),
     ]
 
 
@@ -38,13 +39,27 @@ class SubmitCallButton(PageMenuItem):
         return self.page.specific_class is NoticePage and bool(admin_views.pages_to_submit(self.page.specific, user))
 
 
+class ApproveCallButton(PageMenuItem):
+    """“整套批准发布”: the publisher approves every page of the call waiting for them at once."""
+
+    label = "整套批准发布"
+    icon_name = "check"
+    url_name = "notices_approve_all"
+    priority = 27
+
+    def is_shown(self, user):
+        return self.page.specific_class is NoticePage and bool(admin_views.pages_to_approve(self.page.specific, user))
+
+
 @hooks.register("register_page_header_buttons")
 def notice_header_buttons(page, user, view_name=None, next_url=None):
     yield RolloverButton(page=page)
     yield SubmitCallButton(page=page)
+    yield ApproveCallButton(page=page)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def notice_listing_buttons(page, user, next_url=None):
     yield RolloverButton(page=page)
     yield SubmitCallButton(page=page)
+    yield ApproveCallButton(page=page)

@@ -171,3 +171,30 @@ def test_an_editor_submits_the_whole_rolled_over_call_for_moderation_at_once(cal
     assert not any(p.specific.live for p in pages)  # nothing public until the publisher approves
     client.post(url)
     assert WorkflowState.objects.filter(object_id__in=[str(p.pk) for p in pages]).count() == 7  # not twice
+
+
+def test_the_publisher_approves_the_whole_call_at_once_and_the_public_sees_2020(call, client):
+    from applications.review.groups import ensure_groups
+
+    from .factories import ReviewerFactory
+
+    ensure_groups()
+    editor, publisher = ReviewerFactory(editor=True), ReviewerFactory(publisher=True)
+    draft = rollover(call, 2020, user=editor)
+    client.force_login(editor)
+    assert client.get(f"/admin/notices/{draft.pk}/approve-all/").status_code == 200  # nothing for an editor to do
+    assert "没有等待您审核的页面" in soup(client.get(f"/admin/notices/{draft.pk}/approve-all/")).get_text()
+    client.post(f"/admin/notices/{draft.pk}/submit-all/")
+    client.post(f"/admin/notices/{draft.pk}/approve-all/")  # an editor cannot approve
+    draft.refresh_from_db()
+    assert not draft.live
+
+    client.force_login(publisher)
+    assert "以下 7 个页面正在等待您审核" in soup(client.get(f"/admin/notices/{draft.pk}/approve-all/")).get_text()
+    response = client.post(f"/admin/notices/{draft.pk}/approve-all/", {"comment": "同意发布"}, follow=True)
+    assert "已批准" in soup(response).get_text()
+    draft.refresh_from_db()
+    pages = [draft, *draft.get_descendants()]
+    assert [p.title for p in pages if not p.specific.live] == []
+    client.logout()
+    assert client.get("/notices/2020-pilot-projects/").status_code == 200
