@@ -41,7 +41,7 @@ def rollover_view(request, page_id):
             messages.success(
                 request,
                 f"已生成{form.cleaned_data['year']}年度的申报通知草稿（通知及其附件页、在线申报表单共"
-                f" {copy.get_descendants().count() + 1} 个页面）。请检查各页内容和日期，然后在通知的“更多”菜单中"
+                f" {copy.get_descendants().count() + 1} 个页面）。请检查各页内容和日期，然后在本页顶部标题旁的“⋯”菜单中"
                 "选择“整套提交审核”，一次提交全部页面。",
             )
             return redirect(reverse("wagtailadmin_pages:edit", args=[copy.pk]))

@@ -21,8 +21,9 @@ DATE_FIELDS = {"date", "signature_date", "deadline", "opens_at", "closes_at"}
 # Fields Wagtail manages itself, never rewritten.
 SKIPPED_FIELDS = {"path", "url_path", "draft_title", "latest_revision_created_at", "first_published_at",
                   "last_published_at", "go_live_at", "expire_at", "locked_at", "search_description"}
-# Fields that belong to one year's document only: next year's call gets its own (文号).
-CLEARED_FIELDS = {"document_number"}
+# Fields that belong to one year's document only: next year's call gets its own (文号, the address where the
+# year's annexes were posted on the bureau's site).
+CLEARED_FIELDS = {"document_number", "download_url"}
 
 
 class RolloverError(Exception):

@@ -24,7 +24,12 @@ class RolloverButton(PageMenuItem):
     priority = 25
 
     def is_shown(self, user):
-        return self.page.specific_class is NoticePage and self.page.get_parent().permissions_for_user(user).can_add_subpage()
+        # A published call is rolled over; a draft (a call just rolled over, say) is edited instead.
+        return (
+            self.page.specific_class is NoticePage
+            and self.page.live
+            and self.page.get_parent().permissions_for_user(user).can_add_subpage()
+        )
 
 
 class SubmitCallButton(PageMenuItem):

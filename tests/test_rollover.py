@@ -58,6 +58,7 @@ def test_rolling_over_makes_a_complete_2020_draft_with_no_2019_left(call, client
     call.refresh_from_db()
 
     assert draft.title == call.title.replace("2019", "2020") and draft.slug == "2020-pilot-projects"
+    assert call.download_url and draft.download_url == ""  # the old year's posting address is not carried over
     assert summary(draft) == summary(call)  # units, quotas, categories, form fields and roles, annex pages
     pages, objects = call_tree(draft)
     assert len(pages) == 7
@@ -145,6 +146,8 @@ def test_an_editor_rolls_over_from_the_notice_in_the_admin(call, admin_client):
     assert response.status_code == 302 and response["Location"] == f"/admin/pages/{draft.pk}/edit/"
     again = admin_client.post(link["href"], {"year": "2020", "dates": "shift"})
     assert again.status_code == 200 and "已经存在" in soup(again).get_text()
+    on_the_draft = soup(admin_client.get(f"/admin/pages/{draft.pk}/edit/"))
+    assert not any(a.get_text(strip=True) == "生成下一年度" for a in on_the_draft.find_all("a"))  # a draft is edited
 
 
 def test_an_editor_submits_the_whole_rolled_over_call_for_moderation_at_once(call, client):

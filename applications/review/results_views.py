@@ -91,7 +91,7 @@ def generate(request, call_pk):
     else:
         audit.record(request.user, "results", call=call, detail=f"{'生成' if created else '重新生成'}立项名单：{page.title}")
         done = "已生成立项名单草稿" if created else "已重新生成立项名单（新的草稿版本）"
-        messages.success(request, f"{done}，共 {len(page.rows.all())} 个项目。请检查公示日期后发布。")
+        messages.success(request, f"{done}，共 {len(page.rows.all())} 个项目。请内容编辑检查公示日期，在通知的“⋯”菜单中“整套提交审核”，审核发布人员批准后公开。")
     return redirect("applications_admin:results")
 
 
