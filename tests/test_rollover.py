@@ -41,6 +41,21 @@ def call_tree(notice):
     return pages, objects
 
 
+def file_text(data, name):
+    import docx
+    import openpyxl
+
+    if name.endswith(".xlsx"):
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+        return " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs]
+    return " ".join(parts)
+
+
 def summary(notice):
     quota = QuotaTablePage.objects.child_of(notice).get()
     guide = TopicGuidePage.objects.child_of(notice).get()
@@ -94,6 +109,11 @@ def test_published_draft_downloads_carry_the_new_year(call, client):
     data = b"".join(response.streaming_content) if response.streaming else response.content
     cells = " ".join(str(c) for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True) for c in row if c)
     assert "2020年" in cells and "2019" not in cells
+    for annex in draft.specific.annexes():  # every generated file of the new call: its name and its text
+        download = annex.download
+        assert "2019" not in download.file.name and "2019" not in download.title
+        text = file_text(download.file.read(), download.file.name)
+        assert "2019" not in text and "2020" in text, annex.title
     assert client.get(call.url).status_code == 200
     assert [a.get_text() for a in soup(client.get("/notices/")).select("main li a")][:1] == [draft.title]
 
