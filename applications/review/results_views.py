@@ -5,7 +5,6 @@ admin home, as for every review page they may not use)."""
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,18 +19,9 @@ from ..models import Application
 from ..states import Status
 from . import audit, calls, results
 from .results import ResultsError
-from .views import DOCX, _download
+from .views import DOCX, _download, requires
 
-
-def require_city_office(view):
-    def wrapped(request, *args, **kwargs):
-        if not permissions.is_city_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+require_city_office = requires(permissions.is_city_office)
 
 
 class CallResults:

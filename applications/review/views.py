@@ -1,5 +1,6 @@
 """The review area in the Wagtail admin. Every view starts from ``Application.objects.visible_to(user)``."""
 
+import functools
 import logging
 
 import django_filters
@@ -36,15 +37,22 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SIGNED_URL_SECONDS = 300
 
 
-def require_reviewer(view):
-    def wrapped(request, *args, **kwargs):
-        if not permissions.can_review(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+def requires(check):
+    """A view decorator: PermissionDenied (Wagtail's redirect with 没有权限) unless ``check(user)``."""
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+require_reviewer = requires(permissions.can_review)
 
 
 ORDERINGS = [
