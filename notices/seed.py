@@ -85,6 +85,9 @@ class Loader:
             return home
         data = self.content["home"]
         root = Page.get_first_root_node()
+        if root.title == "Root":  # Wagtail's migration names it in English; the admin's breadcrumbs show it
+            root.title = root.draft_title = "全部页面"
+            root.save(update_fields=["title", "draft_title"])
         # Wagtail's first migration makes a placeholder page at the site root: the portal's home replaces it.
         placeholders = list(Page.objects.filter(depth=2, content_type__model="page"))
         home = HomePage(title=data["title"], slug="home", bureau_name=data["bureau_name"], intro=data["intro"])

@@ -71,3 +71,14 @@ def test_the_dashboard_explorer_and_sidebar_strings_wagtail_leaves_in_english_ar
     assert "Exploring" not in explorer and "Referenced" not in explorer and "被引用 0 次" in explorer
     catalog = admin_client.get("/admin/jsi18n/").content.decode()
     assert "new items in this menu" in catalog and "\\u6b64\\u83dc\\u5355" in catalog  # 此菜单
+
+
+def test_the_admin_breadcrumbs_and_edit_page_have_no_english_left(admin_client):
+    from wagtail.models import Page
+
+    assert Page.get_first_root_node().title == "全部页面"
+    explorer = soup(admin_client.get("/admin/pages/")).get_text()
+    assert "Root" not in explorer
+    page = QuotaTablePage.objects.first()
+    edit = admin_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert "Toggle checks" not in edit and "显示或隐藏内容检查" in edit
