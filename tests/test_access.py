@@ -13,8 +13,9 @@ from django.test import Client
 
 from notices.models import Unit
 
+from .admin_forms import logged_in
 from .conftest import soup
-from .factories import REVIEWER_PASSWORD, ApplicationFactory, ApplicationFileFactory, ReviewerFactory, demo_form_page
+from .factories import ApplicationFactory, ApplicationFileFactory, demo_form_page
 
 pytestmark = pytest.mark.django_db
 DENIED = "对不起， 你没有权限访问。"
@@ -23,13 +24,6 @@ DENIED = "对不起， 你没有权限访问。"
 @pytest.fixture(autouse=True)
 def demo_call(db):
     return demo_form_page().call
-
-
-def logged_in(**role):
-    user = ReviewerFactory(**role)
-    client = Client()
-    assert client.login(username=user.username, password=REVIEWER_PASSWORD)
-    return client
 
 
 def assert_sent_home_denied(browser, response, secret):

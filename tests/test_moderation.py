@@ -10,27 +10,19 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from wagtail.fields import StreamField
 from wagtail.models import GroupApprovalTask, Workflow, WorkflowState
-from wagtail.test.utils.form_data import querydict_from_html
 
 from applications.review.groups import EDITORS_GROUP, PUBLISHERS_GROUP, ensure_groups
 from notices.models import NoticeIndexPage, NoticePage, QuotaTablePage
 from notices.moderation import TASK_NAME, WORKFLOW_NAME
 
+from .admin_forms import edit_form, logged_in
 from .conftest import main_text, normalise, soup
-from .factories import REVIEWER_PASSWORD, ReviewerFactory, demo_form_page
-from .test_preview import block_data
+from .factories import demo_form_page
 
 pytestmark = pytest.mark.django_db
 
 NEW_PREAMBLE = "经研究，决定组织开展2019年岳阳市教育信息化创新试点项目申报（修订稿）。"
-
-
-def logged_in(**role):
-    client = Client()
-    assert client.login(username=ReviewerFactory(**role).username, password=REVIEWER_PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -41,20 +33,6 @@ def editor():
 @pytest.fixture
 def publisher():
     return logged_in(publisher=True)
-
-
-def edit_form(client, page, **changes):
-    """The edit form as the admin sends it (StreamField blocks included), with ``changes``."""
-    edit = client.get(f"/admin/pages/{page.pk}/edit/")
-    assert edit.status_code == 200
-    data = querydict_from_html(edit.content.decode(), form_id="page-edit-form")
-    page = page.specific
-    for field in page._meta.get_fields():
-        if isinstance(field, StreamField):
-            data.update(block_data(field.stream_block, getattr(page, field.name), field.name))
-    for name, value in changes.items():
-        data[name] = value
-    return data
 
 
 def submit(client, page, **changes):

@@ -4,57 +4,25 @@ the page as the public would see it, in Chinese, with the edits not yet saved.""
 import json
 
 import pytest
-from django.test import Client
-from wagtail import blocks
-from wagtail.fields import StreamField
-from wagtail.test.utils.form_data import querydict_from_html
 
 from applications.models import ApplicationFormPage
 from notices.models import NoticePage
 
+from .admin_forms import edit_form, logged_in
 from .conftest import soup
-from .factories import REVIEWER_PASSWORD, ReviewerFactory, demo_form_page
+from .factories import demo_form_page
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def editor():
-    client = Client()
-    assert client.login(username=ReviewerFactory(editor=True).username, password=REVIEWER_PASSWORD)
-    return client
-
-
-def block_data(block, value, prefix):
-    """The form fields the admin's JavaScript posts for a StreamField value (they are not in the page's HTML)."""
-    if isinstance(block, (blocks.StreamBlock, blocks.ListBlock)):
-        children = value if isinstance(block, blocks.StreamBlock) else value.bound_blocks
-        data = {f"{prefix}-count": str(len(children))}
-        for i, child in enumerate(children):
-            data.update({f"{prefix}-{i}-deleted": "", f"{prefix}-{i}-order": str(i), f"{prefix}-{i}-id": child.id or ""})
-            if isinstance(block, blocks.StreamBlock):
-                data[f"{prefix}-{i}-type"] = child.block_type
-            data.update(block_data(child.block, child.value, f"{prefix}-{i}-value"))
-        return data
-    if isinstance(block, blocks.StructBlock):
-        data = {}
-        for name, child in block.child_blocks.items():
-            data.update(block_data(child, value.get(name), f"{prefix}-{name}"))
-        return data
-    return {prefix: "" if value is None else str(value)}
+    return logged_in(editor=True)
 
 
 def preview(client, page, mode="", **changes):
     """What the 预览 button does: send the edit form as it stands to the preview view, then open the preview."""
-    edit = client.get(f"/admin/pages/{page.pk}/edit/")
-    assert edit.status_code == 200
-    data = querydict_from_html(edit.content.decode(), form_id="page-edit-form")
-    page = page.specific
-    for field in page._meta.get_fields():
-        if isinstance(field, StreamField):
-            data.update(block_data(field.stream_block, getattr(page, field.name), field.name))
-    for name, value in changes.items():
-        data[name] = value
+    data = edit_form(client, page, **changes)
     url = f"/admin/pages/{page.pk}/edit/preview/"
     sent = client.post(f"{url}?mode={mode}", data)
     assert json.loads(sent.content) == {"is_valid": True, "is_available": True}

@@ -17,8 +17,9 @@ from applications.states import Status
 from notices.models import NoticePage, ResultsPage
 from notices.rollover import rollover
 
+from .admin_forms import logged_in
 from .conftest import main_text, normalise, soup
-from .factories import REVIEWER_PASSWORD, ApplicationFactory, ReviewerFactory, demo_form_page
+from .factories import ApplicationFactory, demo_form_page
 
 pytestmark = pytest.mark.django_db
 DENIED = "对不起， 你没有权限访问。"
@@ -27,13 +28,6 @@ DENIED = "对不起， 你没有权限访问。"
 @pytest.fixture
 def demo(db):
     return demo_form_page().call
-
-
-def logged_in(**role):
-    user = ReviewerFactory(**role)
-    client = Client()
-    assert client.login(username=user.username, password=REVIEWER_PASSWORD)
-    return client
 
 
 def decided(call=None, **kwargs):
