@@ -41,7 +41,8 @@ class SubmitCallButton(PageMenuItem):
     priority = 26
 
     def is_shown(self, user):
-        return self.page.specific_class is NoticePage and bool(admin_views.pages_to_submit(self.page.specific, user))
+        # One permission check per row: what is left to submit is worked out on the confirmation page.
+        return self.page.specific_class is NoticePage and self.page.permissions_for_user(user).can_submit_for_moderation()
 
 
 class ApproveCallButton(PageMenuItem):
@@ -53,7 +54,7 @@ class ApproveCallButton(PageMenuItem):
     priority = 27
 
     def is_shown(self, user):
-        return self.page.specific_class is NoticePage and bool(admin_views.pages_to_approve(self.page.specific, user))
+        return self.page.specific_class is NoticePage and self.page.permissions_for_user(user).can_publish()
 
 
 @hooks.register("register_page_header_buttons")
