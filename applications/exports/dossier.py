@@ -134,7 +134,7 @@ class Entry:
             note = "与上传时记录的校验值不符"
         else:
             note = ""
-        return [*self.application, self.material, self.path, self.size, self.sha256, note]
+        return [*self.application, self.material, self.path, "" if self.missing else self.size, self.sha256, note]
 
 
 def file_chunks(application_file):
@@ -168,8 +168,14 @@ def manifest_xlsx(entries):
     sheet.freeze_panes = "A2"
     print_on_a4_landscape(sheet, repeat_rows="1:1")
     sheet.append(office.text_cells(sheet, MANIFEST_HEADERS, style="cell-bold"))
-    for entry in entries:
-        sheet.append(office.text_cells(sheet, entry.row(), style="cell-left"))
+    for number, entry in enumerate(entries, start=2):
+        values = entry.row()
+        # Wrapped cells do not grow by themselves in LibreOffice or WPS: the row gets the lines its longest cell takes
+        # (set before the row is written, as a write-only sheet requires).
+        lines = max(office.estimated_lines(v, w - 1) for v, w in zip(values, MANIFEST_WIDTHS, strict=True))
+        if lines > 1:
+            sheet.row_dimensions[number].height = 15 * lines
+        sheet.append(office.text_cells(sheet, values, style="cell-left"))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
