@@ -142,8 +142,15 @@ class NoticePage(Page):
 
     def annexes(self):
         """The annex pages in the order 附件1, 附件2, …"""
-        pages = [p.specific for p in self.get_children().live().public()]
-        return sorted((p for p in pages if isinstance(p, AnnexPage)), key=lambda p: p.annex_number)
+        pages = self.get_children().live().public().specific()
+        annexes = sorted((p for p in pages if isinstance(p, AnnexPage)), key=lambda p: p.annex_number)
+        # Their downloads in one query, not one per annex.
+        generated = GeneratedAnnexFile.objects.filter(page_id__in=[p.pk for p in annexes]).select_related("document")
+        documents = {g.page_id: g.document for g in generated}
+        for annex in annexes:
+            if not annex.attachment_id:
+                annex.__dict__["download"] = documents.get(annex.pk)
+        return annexes
 
     @cached_property
     def quota_table(self):

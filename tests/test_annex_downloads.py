@@ -106,3 +106,14 @@ def test_an_editors_replacement_file_wins_until_removed(admin_client, call):
     link = soup(admin_client.get(page.url)).select_one(".annex-download a.download")
     assert link["href"] == GeneratedAnnexFile.objects.get(page_id=page.pk).document.url != replacement.url
     assert GeneratedAnnexFile.objects.get(page_id=page.pk).document.pk == generated.pk
+
+
+def test_the_notice_page_reads_its_annexes_downloads_in_one_query(client, call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(call.url)  # warm caches (site, settings)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(call.url).status_code == 200
+    lookups = [q["sql"] for q in captured if "generatedannexfile" in q["sql"].lower()]
+    assert len(lookups) == 1  # not one per annex (there are five)
