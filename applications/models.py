@@ -1,4 +1,7 @@
+import uuid
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Lower
@@ -17,9 +20,9 @@ from portal.dates import cn_date, cn_datetime
 from portal.text import project_title
 
 from . import states
-from .apply import grants, roles, submission, throttle, uploads
+from .apply import direct, drafts, grants, roles, submission, throttle, uploads
 from .apply.forms import TOO_FREQUENT, ApplicationFormBuilder, ApplicationFormPageAdminForm
-from .apply.roles import FIELD_TYPE_CHOICES
+from .apply.roles import FIELD_TYPE_CHOICES, Role
 from .apply.storage import application_storage
 from .querysets import ApplicationQuerySet
 from .states import NOT_COUNTING, Status
@@ -113,6 +116,14 @@ class ApplicationFormPage(AbstractEmailForm):
     def get_form_class(self):
         return self.form_builder(self.get_form_fields(), page=self).get_form_class()
 
+    def upload_rules(self):
+        """{file field's clean name: (its UploadRule, whether it takes several files)}."""
+        return {
+            f.clean_name: (f.upload_rule(), f.field_type == "files")
+            for f in self.get_form_fields()
+            if f.field_type in ("file", "files")
+        }
+
     def role_field_names(self):
         """{role: the form field's clean name}."""
         return {f.role: f.clean_name for f in self.get_form_fields() if f.role}
@@ -126,7 +137,16 @@ class ApplicationFormPage(AbstractEmailForm):
 
     def serve(self, request, *args, **kwargs):
         self._serving_request = request  # for get_form_parameters: the form throttles by client address
+        reference = request.GET.get("draft") if request.method == "GET" else None
+        if reference and drafts.granted_draft(request, self, reference) is None:
+            # A draft's link opened in another browser: ask for the leader's mobile number, never a bare 404.
+            return redirect(drafts.lookup_url(reference, f"{self.url}?draft={reference}"))
+        self._form_state = drafts.form_state(request, self)
         response = self.refusal(request) if request.method == "POST" else None
+        if response is None and request.method == "POST":
+            self.remove_uploads(request)
+            if request.POST.get("action") == "draft":
+                response = self.save_draft(request)
         if response is None:
             try:
                 response = super().serve(request, *args, **kwargs)
@@ -161,6 +181,38 @@ class ApplicationFormPage(AbstractEmailForm):
             )
         return None
 
+    def remove_uploads(self, request):
+        """Files uploaded ahead that the school ticked for removal (the form's own way, without JavaScript)."""
+        state = self._form_state
+        chosen = set(request.POST.getlist("remove_upload"))
+        for field_uploads in state.uploads.values():
+            for upload in list(field_uploads):
+                if str(upload.public_id) in chosen:
+                    direct.remove(upload)
+                    field_uploads.remove(upload)
+
+    def save_draft(self, request):
+        """暂存: keep what is typed and the files posted with it; the leader's mobile number is needed (it is
+        how the draft is found again). Redirects to the draft, or shows what was refused."""
+        state = self._form_state
+        form = self.get_form(request.POST, request.FILES, page=self, user=request.user, drafting=True)
+        form.is_valid()
+        phone = self.role_field_names().get(Role.LEADER_PHONE)
+        kept = {name: errors for name, errors in form.errors.items() if name in (phone, "resume_email")}
+        form._errors = type(form.errors)(kept)
+        if phone and phone not in form.errors and not form.cleaned_data.get(phone):
+            form.add_error(phone, drafts.PHONE_NEEDED)
+        if drafts.submitted(state.token):
+            form.add_error(None, drafts.ALREADY_SUBMITTED)
+        if form.errors:
+            return self.render_form(request, form, 200, files_need_reselecting=bool(request.FILES))
+        draft = drafts.save(self, form, state, request)
+        if direct.keep_posted_files(self, form, state):
+            # Some posted files were refused (their errors are on the form); the rest, and the text, are saved.
+            return self.render_form(request, form, 200, draft_saved=draft, files_need_reselecting=True)
+        messages.success(request, drafts.saved_message(draft))
+        return redirect(f"{self.url}?draft={draft.reference}")
+
     def retyped_form(self, request):
         typed = {k: request.POST.get(k) for k in request.POST if k not in ("csrfmiddlewaretoken", "submission_token")}
         return self.get_form(initial=typed, page=self, user=request.user)
@@ -171,7 +223,7 @@ class ApplicationFormPage(AbstractEmailForm):
         return TemplateResponse(request, self.get_template(request), context, status=status)
 
     def get_form_parameters(self):
-        return {"request": getattr(self, "_serving_request", None)}
+        return {"request": getattr(self, "_serving_request", None), "state": getattr(self, "_form_state", None)}
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -182,6 +234,10 @@ class ApplicationFormPage(AbstractEmailForm):
         )
         context["configuration_problems"] = self.configuration_problems()
         context["files_need_reselecting"] = request.method == "POST" and bool(request.FILES)
+        state = getattr(self, "_form_state", None)
+        context["form_state"] = state
+        context["direct_to_bucket"] = direct.direct_to_bucket()
+        context["draft_days"] = settings.PORTAL_DRAFT_DAYS
         return context
 
     def get_submission_class(self):
@@ -197,7 +253,8 @@ class ApplicationFormPage(AbstractEmailForm):
             context = self.get_context(request)
             context.update(preview=True, application=self.sample_application(), files=[])
             return TemplateResponse(request, self.get_landing_page_template(request), context)
-        grants.grant(request, form_submission)
+        grants.grant(request, form_submission.reference)
+        drafts.forget_token(request, self)
         return redirect("applications:receipt", reference=form_submission.reference)
 
     def sample_application(self):
@@ -394,6 +451,76 @@ class ApplicationFile(models.Model):
     def open(self):
         return application_storage().open(self.key, "rb")
 
+
+
+class Draft(models.Model):
+    """A school's 暂存: what it has typed so far, and (through its token) the files it has uploaded. Not an
+    application: the review never reads this table, and it counts for no quota or duplicate. Submitting it
+    makes the Application (same reference, same token) and deletes it; untouched for PORTAL_DRAFT_DAYS days it
+    is deleted with its files (manage.py purge_applications)."""
+
+    page = models.ForeignKey(ApplicationFormPage, on_delete=models.CASCADE, related_name="drafts")
+    reference = models.CharField("申报编号", max_length=20, unique=True)
+    # The form's submission token: the draft's uploads belong to it, and the application will carry it.
+    token = models.UUIDField(unique=True, editable=False)
+    leader_phone = models.CharField("负责人手机号码", max_length=20)
+    email = models.EmailField("接收继续填写链接的邮箱", blank=True)
+    form_data = models.JSONField("已填写的内容", default=dict)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = "申报草稿"
+        verbose_name_plural = "申报草稿"
+
+    def __str__(self):
+        return self.reference
+
+
+class Upload(models.Model):
+    """A file uploaded ahead of submission, one by one and resumable (apply/direct.py), owned by a form's
+    token. It becomes an ApplicationFile (same key) when the form is submitted."""
+
+    class State(models.TextChoices):
+        UPLOADING = "uploading", "上传中"
+        CHECKING = "checking", "检查中"
+        ACCEPTED = "accepted", "已上传"
+        REFUSED = "refused", "未通过检查"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.UUIDField(db_index=True, editable=False)
+    page = models.ForeignKey(ApplicationFormPage, on_delete=models.CASCADE, related_name="uploads")
+    field_name = models.CharField("字段", max_length=255)
+    original_name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    # The browser's lastModified of the file: with name and size, how a re-selected file is recognised.
+    modified = models.BigIntegerField(null=True, blank=True)
+    key = models.CharField("存储键", max_length=300, unique=True)
+    multipart_id = models.CharField(max_length=1024, blank=True)
+    part_size = models.PositiveIntegerField()
+    # Until when the part URLs handed out for it are valid: a part written later is refused.
+    signed_until = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADING)
+    problem = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = "预先上传的文件"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def parts(self):
+        return max(1, -(-self.size // self.part_size))
+
+    def part_length(self, number):
+        """The byte length part ``number`` (1-based) must have."""
+        return min(self.part_size, self.size - (number - 1) * self.part_size)
 
 
 class AuditEntry(models.Model):

@@ -6,6 +6,7 @@ import pytest
 import requests
 from django.core import mail
 from django.core.files.storage import storages
+from django.test import Client
 
 from applications.models import Application, ApplicationFile, ApplicationFormPage
 from applications.states import Status
@@ -341,14 +342,37 @@ def test_the_reference_has_no_confusable_characters(client, page, local):
     assert len(code) == 8 and not set(code) & set("0O1IL2Z5S8BUV")
 
 
-def test_another_browser_cannot_open_the_receipt_or_status(client, page, local):
+def test_another_browser_is_asked_for_the_leaders_mobile_then_sees_the_link(client, page, local):
+    """A receipt, annex 4 or status link opened elsewhere asks for the mobile number (reference filled in),
+    shows nothing of the application before, and opens the link after; never a bare 404."""
     from django.test import Client
 
     location = submit(client, page)["Location"]
     reference = Application.objects.get().reference
-    stranger = Client()
     for url in (location, location + "annex4.docx", f"/status/{reference}/"):
-        assert stranger.get(url).status_code == 404
+        stranger = Client()
+        asked = stranger.get(url, follow=True)
+        assert asked.status_code == 200 and asked.redirect_chain[0][1] == 302
+        form = soup(asked).find("main")
+        assert form.find("input", {"name": "reference"})["value"] == reference
+        assert "张校长" not in form.get_text() and "13812345678" not in str(form)
+        wrong = stranger.post(asked.request["PATH_INFO"] + "?" + asked.request["QUERY_STRING"],
+                              {"reference": reference, "mobile": "13900000000", "next": url})
+        assert wrong.status_code == 400 and stranger.get(url).status_code == 302
+        right = stranger.post("/status/", {"reference": reference, "mobile": "13812345678", "next": url})
+        assert right.status_code == 302 and right["Location"] == url
+        assert stranger.get(url).status_code == 200
+    # A reference that does not exist gets the same question: whether one exists is not told.
+    missing = Client().get("/status/2019-AAAA-AAAA/")
+    assert missing.status_code == 302 and missing["Location"].startswith("/status/?reference=2019-AAAA-AAAA")
+
+
+def test_the_look_up_never_sends_the_school_to_another_site(client, page, local):
+    submit(client, page)
+    reference = Application.objects.get().reference
+    answer = Client().post("/status/", {"reference": reference, "mobile": "13812345678",
+                                        "next": "https://evil.example/"})
+    assert answer.status_code == 302 and answer["Location"] == f"/status/{reference}/"
 
 
 def test_status_lookup_needs_the_reference_and_the_leaders_mobile(page, local, client):

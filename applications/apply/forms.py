@@ -197,17 +197,39 @@ class ApplicationBaseForm(BaseForm):
         label="我已阅读并同意上述个人信息处理说明",
         error_messages={"required": "请阅读个人信息处理说明并勾选同意后再提交。"},
     )
+    resume_email = forms.EmailField(
+        required=False,
+        max_length=254,
+        label="接收“继续填写”链接的邮箱（选填）",
+        help_text="暂存时填写：系统把继续填写草稿的链接发到这个邮箱。不填也可以凭申报编号和负责人手机号码继续填写。",
+        error_messages={"invalid": "请填写有效的邮箱地址，如 school@example.com。"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, request=None, state=None, drafting=False, **kwargs):
         # The request being answered, if any: complete applications are throttled per client address.
         self.request = request
+        # The form's token, draft and files uploaded ahead (drafts.FormState), or None.
+        self.state = state
+        # Saving a draft (暂存): the fields are kept as typed, nothing else is decided.
+        self.drafting = drafting
         # The status to answer a refused form with (400 for the honeypot, 429 when throttled); None: 200.
         self.refusal_status = None
+        self._chosen_uploads = {}
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("submission_token", uuid.uuid4())
-        # The token, honeypot and consent go last, after the editor's fields.
-        for name in ("website", "consent", "submission_token"):
+            self.initial.setdefault("submission_token", state.token if state else uuid.uuid4())
+            if state and state.draft:
+                self.initial.update(state.draft.form_data, resume_email=state.draft.email)
+        # A file field already holding files uploaded ahead needs no file in this POST.
+        self._files_required = set()
+        for name, field in self.fields.items():
+            if isinstance(field, UploadField) and state and state.uploads_of(name):
+                if field.required:
+                    self._files_required.add(name)
+                field.required = False
+        # The token, honeypot, consent and e-mail go last, after the editor's fields.
+        for name in ("resume_email", "website", "consent", "submission_token"):
             self.fields[name] = self.fields.pop(name)
 
     def full_clean(self):
@@ -225,11 +247,15 @@ class ApplicationBaseForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.drafting:
+            return cleaned
         files = []
         for name, field in self.fields.items():
-            if isinstance(field, UploadField) and cleaned.get(name):
-                value = cleaned[name]
-                files.extend(value if isinstance(value, list) else [value])
+            if isinstance(field, UploadField):
+                posted = cleaned.get(name) or []
+                posted = posted if isinstance(posted, list) else [posted]
+                files.extend(posted)
+                files.extend(self._choose_uploads(name, field, bool(posted)))
         if files:
             try:
                 uploads.check_total(files)
@@ -244,6 +270,36 @@ class ApplicationBaseForm(BaseForm):
             self.add_error(None, TOO_FREQUENT)
             self.refusal_status = 429
         return cleaned
+
+    def _choose_uploads(self, name, field, posted):
+        """The files uploaded ahead that this field submits (checked whole now if their task has not run yet);
+        errors for those unfinished or refused, and for a required field left with no file at all."""
+        from ..models import Upload
+        from . import direct
+
+        chosen = []
+        for upload in self.state.uploads_of(name) if self.state else []:
+            if upload.state == Upload.State.CHECKING:
+                upload = direct.check_whole(upload)
+            if upload.state == Upload.State.UPLOADING:
+                self.add_error(name, f"文件“{upload.original_name}”尚未上传完成：请重新选择该文件继续上传，或将其删除。")
+            elif upload.state == Upload.State.REFUSED:
+                self.add_error(name, f"文件“{upload.original_name}”{upload.problem}")
+            elif upload.state == Upload.State.ACCEPTED:
+                chosen.append(upload)
+            else:
+                self.add_error(name, f"文件“{upload.original_name}”正在检查，请稍候再提交。")
+        if not isinstance(field, MultipleUploadField):
+            # One file: the one posted now, else the last one uploaded.
+            chosen = [] if posted else chosen[-1:]
+        if name in self._files_required and not posted and not chosen and name not in self.errors:
+            self.add_error(name, field.error_messages["required"])
+        self._chosen_uploads[name] = chosen
+        return chosen
+
+    def uploads_by_field(self):
+        """{field name: [Upload, …]}: the files uploaded ahead that this submission takes (see clean)."""
+        return {name: chosen for name, chosen in self._chosen_uploads.items() if chosen}
 
     def _throttled(self):
         return self.request is not None and throttle.throttled(self.request, "apply", settings.PORTAL_SUBMIT_RATE)

@@ -1,5 +1,5 @@
-"""Which applications this browser may see: submitting grants it, and so does the status look-up with the
-reference number and the leader's mobile number. Only the session is involved (no model)."""
+"""Which applications and drafts this browser may see: submitting or saving grants it, and so does the look-up
+with the reference number and the leader's mobile number. Only the session is involved (no model)."""
 
 import time
 
@@ -8,12 +8,12 @@ from django.conf import settings
 SESSION_KEY = "portal_applications"
 
 
-def grant(request, application):
-    """Let this browser see the application for GRANT_HOURS. The session key changes on every grant, so that a
+def grant(request, reference):
+    """Let this browser see the application (or draft) ``reference`` for GRANT_HOURS. The session key changes on every grant, so that a
     session id planted in the browser beforehand (session fixation) opens nothing."""
     now = int(time.time())
     granted = live_grants(request, now)
-    granted[application.reference] = now
+    granted[reference] = now
     request.session.cycle_key()
     request.session[SESSION_KEY] = granted
     if not request.user.is_authenticated:

@@ -20,17 +20,11 @@ def application_storage():
 
 def new_key(extension):
     """A key for a new file: the day it came (so that old objects can be listed by prefix) and a random name.
-    Keys do not name the application: a file is stored while it is received, before the application exists
-    (see streaming.py); ApplicationFile rows link the two."""
+    Keys do not name the application: a file is stored before the application exists (uploaded ahead, one by
+    one: direct.py); ApplicationFile rows link the two."""
     if not SAFE_EXTENSION.fullmatch(extension or ""):
-        extension = "bin"  # the extension comes from the user's file name, unchecked when streaming starts
+        extension = "bin"
     return f"{timezone.localdate():%Y/%m/%d}/{uuid.uuid4().hex}.{extension}"
-
-
-def streams_while_receiving(storage):
-    """Whether files are sent to ``storage`` as they arrive. For a remote bucket, yes: storing overlaps
-    receiving. A local folder takes the finished temporary file by a rename, which costs nothing."""
-    return not isinstance(storage, FileSystemStorage)
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

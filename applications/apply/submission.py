@@ -33,6 +33,10 @@ class Duplicate(Exception):
     """The school already has an application for this project in this call that counts; nothing was saved."""
 
 
+class UploadGone(Exception):
+    """A file uploaded ahead was removed while the form was being submitted; nothing was saved."""
+
+
 class NotSaved(Exception):
     """Nothing was kept; ``form`` says why, ``status`` is the answer's HTTP status."""
 
@@ -42,6 +46,7 @@ class NotSaved(Exception):
         self.status = status
 
 
+UPLOAD_GONE = "提交时有文件被删除（可能是在另一个窗口中操作），本次提交没有被保存。请检查文件列表后重新提交。"
 BUSY_MESSAGE = "系统繁忙，本次提交没有被保存，请稍后再试。"
 STORAGE_FAILURE = "文件保存失败，本次提交没有被保存。请重新选择文件后再次提交；如多次失败，请联系市教科院。"
 
@@ -56,6 +61,9 @@ def save_or_explain(form, save):
         return None, 200  # a validation error like any other, found by the database
     except TransitionError as error:
         form.add_error(None, str(error))
+        return None, 409
+    except UploadGone:
+        form.add_error(None, UPLOAD_GONE)
         return None, 409
     except StorageFailure:
         form.add_error(None, STORAGE_FAILURE)
@@ -97,20 +105,14 @@ def same_project(call, school, project_name):
 
 
 def store_uploads(uploads):
-    """Put uploads in private storage under generated keys; returns the keys in order. A file already stored
-    while it was received (streaming.py) is claimed, the others are saved now. If one fails, the ones already
-    written are removed and the error is raised: nothing is left half-stored."""
+    """Put uploads (validated temporary files) in private storage under generated keys; returns the keys in
+    order. If one fails, the ones already written are removed and the error is raised: nothing is left
+    half-stored."""
     storage = application_storage()
     keys = []
     try:
         for uploaded in uploads:
-            stream = getattr(uploaded, "stream", None)
-            key = stream.claim() if stream is not None else None
-            if key is None and stream is not None and unreachable(stream.error):
-                raise stream.error  # the bucket did not answer: trying again now would only make the school wait
-            if key is None:
-                key = storage.save(new_key(extension_of(uploaded.name)), uploaded)
-            keys.append(key)
+            keys.append(storage.save(new_key(extension_of(uploaded.name)), uploaded))
     except Exception as error:  # whatever the storage backend raises (OSError, botocore's errors, timeouts)
         logger.warning("Storing an application file failed (%s); nothing was saved", type(error).__name__)
         if not unreachable(error):  # else removing cannot succeed either: sweep_orphans does it later
@@ -128,6 +130,24 @@ def record_file(application, uploaded, key, field_name, field_label):
         size=uploaded.size,
         sha256=uploaded.sha256,
         content_type=uploaded.detected_type,
+    )
+
+
+def record_upload(application, upload, field_label):
+    """An upload made ahead (direct.py) becomes one of the application's files: same key, no copy. The upload's
+    row is deleted first: whoever deletes it (this, or a removal from the school's other tab) owns the object,
+    so a removal at this moment cannot delete what the application now holds (direct.remove)."""
+    claimed = type(upload).objects.filter(pk=upload.pk, state=upload.State.ACCEPTED).delete()[0]
+    if not claimed:
+        raise UploadGone
+    return application.files.create(
+        field_name=upload.field_name,
+        field_label=field_label,
+        original_name=upload.original_name,
+        key=upload.key,
+        size=upload.size,
+        sha256=upload.sha256,
+        content_type=upload.content_type,
     )
 
 
@@ -155,12 +175,17 @@ def create_application(page, form):
 
     names = page.role_field_names()
     labels = {f.clean_name: f.label for f in page.get_form_fields()}
-    files = form.files_by_field()
+    files = form.files_by_field()  # posted with the form (no JavaScript): stored now
+    uploaded = form.uploads_by_field()  # uploaded one by one beforehand (direct.py): already stored and checked
     form_data = {
-        name: value for name, value in data.items() if name not in _NOT_DATA and name not in files and value is not None
+        name: value
+        for name, value in data.items()
+        if name not in _NOT_DATA and name not in files and name not in uploaded and value is not None
     }
-    for name, uploads in files.items():
-        form_data[name] = [PurePath(f.name).name for f in uploads]
+    for name in {*files, *uploaded}:
+        form_data[name] = [u.original_name for u in uploaded.get(name, [])] + [
+            PurePath(f.name).name for f in files.get(name, [])
+        ]
     columns = roles.column_values(data, names, lambda name: Unit.objects.get(name=name))
     school, project_name = columns["school"], columns["project_name"]
 
@@ -177,16 +202,23 @@ def create_application(page, form):
                 .values_list("pk", flat=True)
             )
             Application.objects.filter(pk__in=replaced).update(status=Status.SUPERSEDED)
+            # A draft becomes the application: its reference is kept, the draft is gone.
+            draft = page.drafts.select_for_update().filter(token=token).first()
             application = Application.objects.create(
                 page=page,
                 call=page.call,
-                reference=_unused_reference(Application, (page.call.date or timezone.localdate()).year),
+                reference=draft.reference if draft else unused_reference(page),
                 submission_token=token,
                 **columns,
                 form_data=_jsonable(form_data),
             )
-            for (name, uploaded), key in zip(pending, stored_keys, strict=True):
-                record_file(application, uploaded, key, name, labels.get(name, name))
+            for name, uploads in uploaded.items():
+                for upload in uploads:
+                    record_upload(application, upload, labels.get(name, name))
+            for (name, posted), key in zip(pending, stored_keys, strict=True):
+                record_file(application, posted, key, name, labels.get(name, name))
+            if draft is not None:
+                draft.delete()
             audit.record(None, "submit", application=application, to_status=application.status)
             for old in Application.objects.filter(pk__in=replaced):
                 old.replaced_by = application
@@ -210,10 +242,15 @@ def create_application(page, form):
     return application, True
 
 
-def _unused_reference(Application, year):
+def unused_reference(page):
+    """A reference number no application or draft has, of the call's year."""
+    Application = page.get_submission_class()
+    year = (page.call.date or timezone.localdate()).year
     for _ in range(10):
         reference = new_reference(year)
-        if not Application.objects.filter(reference=reference).exists():
+        if not (Application.objects.filter(reference=reference).exists() or page.drafts.model.objects.filter(
+            reference=reference
+        ).exists()):
             return reference
     raise RuntimeError("Could not find an unused reference number")
 

@@ -18,8 +18,6 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.template.defaultfilters import filesizeformat
 
 from . import file_checks
-from .storage import new_key
-from .streaming import Stream
 
 MB = 1024 * 1024
 
@@ -80,9 +78,8 @@ class UploadRule:
     def describe(self):
         return f"支持 {'、'.join(e.upper() for e in self.extensions)} 格式，单个文件不超过 {filesizeformat(self.max_bytes)}。"
 
-    def validate(self, uploaded):
-        """Raise a ValidationError in Chinese, naming the file, unless the upload is acceptable.
-        Records the detected MIME type and the sha256 on the file object."""
+    def check_name_and_size(self, uploaded):
+        """What can be judged before the bytes arrive: the extension, and the size."""
         name = PurePath(uploaded.name or "").name
         extension = extension_of(name)
         if extension not in self.extensions:
@@ -97,6 +94,13 @@ class UploadRule:
                 params={"name": name, "size": filesizeformat(uploaded.size), "max": filesizeformat(self.max_bytes)},
                 code="size",
             )
+
+    def validate(self, uploaded):
+        """Raise a ValidationError in Chinese, naming the file, unless the upload is acceptable.
+        Records the detected MIME type and the sha256 on the file object."""
+        self.check_name_and_size(uploaded)
+        name = PurePath(uploaded.name or "").name
+        extension = extension_of(name)
         sniffed = sniff(uploaded)
         accepted, mime = KNOWN_TYPES[extension]
         if sniffed not in accepted:
@@ -143,15 +147,11 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
     # receiving a 60 MB submission cost as much as storing it. Bounded: one piece in memory at a time.
     chunk_size = MB
 
-    def __init__(self, request=None, stream_to=None):
+    def __init__(self, request=None):
         super().__init__(request)
         self.total = 0
         self.file_bytes = 0
         self.digest = None
-        # A storage to send each file to while it is received (streaming.py), or None.
-        self.stream_to = stream_to
-        self.stream = None
-        self.streams = []
 
     def _stop(self, message):
         self.request.upload_error = message
@@ -172,11 +172,6 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         super().new_file(*args, **kwargs)
         self.file_bytes = 0
         self.digest = hashlib.sha256()
-        self.stream = None
-        if self.stream_to is not None and not any(s.given_up for s in self.streams):
-            # A stream given up on means the bucket is slow or gone: the rest waits for the end of the request.
-            self.stream = Stream(self.stream_to, new_key(extension_of(self.file_name)))
-            self.streams.append(self.stream)
 
     def receive_data_chunk(self, raw_data, start):
         self.file_bytes += len(raw_data)
@@ -188,23 +183,17 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         if self.total > max_total_bytes():
             self._stop(f"本次上传的文件合计超过了每次提交 {filesizeformat(max_total_bytes())} 的限制。")
         self.digest.update(raw_data)
-        if self.stream is not None:
-            self.stream.write(raw_data)
         return super().receive_data_chunk(raw_data, start)
 
     def file_complete(self, file_size):
         uploaded = super().file_complete(file_size)
         if uploaded is not None:
             uploaded.sha256 = self.digest.hexdigest()
-            if self.stream is not None:
-                self.stream.end()
-                uploaded.stream = self.stream
         return uploaded
 
 
-def use_limited_upload_handler(request, stream_to=None):
-    """Must run before request.POST / request.FILES are first read. Returns the handler, whose ``streams``
-    the caller must release when the request ends (streaming.release)."""
-    handler = LimitedUploadHandler(request, stream_to=stream_to)
+def use_limited_upload_handler(request):
+    """Must run before request.POST / request.FILES are first read."""
+    handler = LimitedUploadHandler(request)
     request.upload_handlers = [handler]
     return handler

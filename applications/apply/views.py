@@ -5,6 +5,7 @@ the status look-up with the reference number and the leader's mobile number. No 
 """
 
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,17 +13,17 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from notices import annex_files
 
-from ..models import Application, ApplicationFile
+from ..models import Application, ApplicationFile, Draft
 from ..review.results import results_page
 from ..review.workflow import TransitionError
 from ..states import SCAN_UPLOADABLE, Status
-from . import references
+from . import drafts, references
 from .forms import ScanUploadForm, StatusLookupForm, normalise_mobile
 from .grants import grant, live_grants
 from .submission import record_file, remove_stored, save_or_explain, store_uploads
@@ -34,17 +35,37 @@ PENDING_RESULT = "评审结果待公布"
 # The application form itself is the Wagtail page ApplicationFormPage (models.py), served on Wagtail's hooks.
 
 
+class NotGranted(Exception):
+    """This browser may not see the application (or it does not exist: the answer is the same)."""
+
+
 def granted_application(request, reference):
-    """The application, if this session may see it; 404 otherwise (the same answer whether or not it exists)."""
+    """The application, if this session may see it; NotGranted otherwise."""
     if reference not in live_grants(request):
-        raise Http404
+        raise NotGranted
     try:
         return Application.objects.select_related("unit", "call", "page").get(reference=reference)
     except Application.DoesNotExist:
-        raise Http404 from None
+        raise NotGranted from None
+
+
+def asks_for_mobile(view):
+    """A school's link opened in a browser that has not been granted it (another computer, an expired session)
+    asks for the leader's mobile number, the reference filled in, and then comes back here: never a bare 404.
+    Whether the reference exists is not told."""
+
+    @wraps(view)
+    def wrapped(request, reference, *args, **kwargs):
+        try:
+            return view(request, reference, *args, **kwargs)
+        except NotGranted:
+            return redirect(drafts.lookup_url(reference, request.get_full_path()))
+
+    return wrapped
 
 
 @never_cache
+@asks_for_mobile
 def receipt(request, reference):
     application = granted_application(request, reference)
     return TemplateResponse(
@@ -55,6 +76,7 @@ def receipt(request, reference):
 
 
 @never_cache
+@asks_for_mobile
 def annex4(request, reference):
     """The pre-filled 附件4 for the school to print, sign and stamp."""
     application = granted_application(request, reference)
@@ -72,7 +94,11 @@ def annex4(request, reference):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status_lookup(request):
-    form = StatusLookupForm(request.POST or None)
+    """Reference + the leader's mobile number open an application's status page, or a draft to go on with."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = StatusLookupForm(request.POST or None, initial={"reference": request.GET.get("reference", "")[:40]})
     status = 200
     if request.method == "POST":
         # Failed look-ups are what a guesser makes: only they count towards the limit.
@@ -81,23 +107,50 @@ def status_lookup(request):
             form.add_error(None, "查询失败次数过多，请稍后再试。")
             status = 429
         elif form.is_valid():
-            reference = references.normalise(form.cleaned_data["reference"])
-            application = Application.objects.filter(reference=reference).first() if reference else None
-            try:
-                mobile = normalise_mobile(form.cleaned_data["mobile"])
-            except Exception:
-                mobile = None
-            if application is not None and mobile and application.leader_phone == mobile:
-                grant(request, application)
-                return redirect("applications:status", reference=application.reference)
+            found = matching(form.cleaned_data["reference"], form.cleaned_data["mobile"])
+            if found is not None:
+                grant(request, found.reference)
+                if next_url:
+                    return redirect(next_url)
+                if isinstance(found, Draft):
+                    return redirect(f"{found.page.url}?draft={found.reference}")
+                return redirect("applications:status", reference=found.reference)
             throttled(request, "status-failures", settings.PORTAL_STATUS_RATE)
             form.add_error(None, "申报编号或负责人手机号码不正确，请核对后重试。")
             status = 400
-    return TemplateResponse(request, "applications/status_lookup.html", {"form": form}, status=status)
+    context = {"form": form, "next": next_url}
+    return TemplateResponse(request, "applications/status_lookup.html", context, status=status)
+
+
+def matching(reference_text, mobile_text):
+    """The application or draft with this reference whose leader's mobile number is this one, or None."""
+    reference = references.normalise(reference_text)
+    try:
+        mobile = normalise_mobile(mobile_text)
+    except Exception:
+        return None
+    if not reference or not mobile:
+        return None
+    found = Application.objects.filter(reference=reference).first()
+    found = found or Draft.objects.select_related("page").filter(reference=reference).first()
+    return found if found is not None and found.leader_phone == mobile else None
+
+
+@never_cache
+def resume_draft(request, signed):
+    """The link emailed when a draft is saved: opens the draft in any browser, for the drafts' lifetime."""
+    reference = drafts.link_reference(signed)
+    draft = Draft.objects.select_related("page").filter(reference=reference).first() if reference else None
+    if draft is None:
+        messages.error(request, "继续填写链接无效或已过期（草稿可能已提交或已删除）。请输入申报编号和负责人手机号码查询。")
+        return redirect("applications:status_lookup")
+    grant(request, draft.reference)
+    return redirect(f"{draft.page.url}?draft={draft.reference}")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@asks_for_mobile
 def status_page(request, reference):
     application = granted_application(request, reference)
     page = application.page

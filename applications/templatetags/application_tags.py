@@ -11,3 +11,9 @@ def application_form_of(call):
     if call is None:
         return None
     return ApplicationFormPage.objects.child_of(call).live().first()
+
+
+@register.filter
+def uploads_for(state, field_name):
+    """The files already uploaded for a form field (drafts.FormState), in the order they came."""
+    return state.uploads_of(field_name) if state is not None else []

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,7 +125,7 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # A form takes a work plan, some evidence and later a scan: far fewer files than this. Each file part costs the
-# server a temporary file and, on S3, a stream (applications/streaming.py); more parts get a 400.
+# server a temporary file; more parts get a 400.
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
 CACHES = {
@@ -170,6 +172,26 @@ PORTAL_TRUSTED_PROXIES = env.list("PORTAL_TRUSTED_PROXIES", default=[])
 RATELIMIT_IP_META_KEY = "portal.client_address.client_address"
 # How long a browser keeps access to an application after submitting it or looking it up (reference + mobile).
 PORTAL_GRANT_HOURS = env.int("PORTAL_GRANT_HOURS", default=4)
+# Drafts (暂存) untouched for this many days are deleted with their files (manage.py purge_applications).
+PORTAL_DRAFT_DAYS = env.int("PORTAL_DRAFT_DAYS", default=30)
+# Files uploaded one by one (applications/apply/direct.py): in parts of this size (S3's minimum is 5 MB), each
+# written through a URL valid this long; a part the bucket dates later than that (plus the skew allowed between
+# the bucket's clock and ours) is refused.
+PORTAL_UPLOAD_PART_MB = env.int("PORTAL_UPLOAD_PART_MB", default=5)
+PORTAL_UPLOAD_URL_SECONDS = env.int("PORTAL_UPLOAD_URL_SECONDS", default=600)
+PORTAL_UPLOAD_CLOCK_SKEW_SECONDS = env.int("PORTAL_UPLOAD_CLOCK_SKEW_SECONDS", default=60)
+PORTAL_UPLOAD_PARTS_DIR = env.path("PORTAL_UPLOAD_PARTS_DIR", default=VAR_DIR / "upload-parts")
+PORTAL_UPLOAD_RATE = env("PORTAL_UPLOAD_RATE", default="600/h")  # upload requests (begin, part URLs) per address
+
+# Background tasks (django-tasks): the whole-file check of an uploaded file. Immediate (in the request) unless
+# PORTAL_TASKS=database, where `manage.py db_worker` runs them (production: see the README).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if env("PORTAL_TASKS", default="immediate") == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
     from applications.apply.storage import s3_options

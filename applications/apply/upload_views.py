@@ -1,0 +1,122 @@
+"""The JSON endpoints behind the form's one-by-one uploads (static/js/uploads.js; the protocol is direct.py).
+
+Every endpoint is CSRF-checked (the script sends the token in a header) and throttled per client address. An
+upload is reached by its random public id, which only the form that began it knows; beginning one needs the
+form's submission token and an open form.
+"""
+
+import json
+import uuid
+
+from django.conf import settings
+from django.http import Http404, JsonResponse, UnreadablePostError
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ..models import ApplicationFormPage, Upload
+from . import direct, drafts
+from .throttle import throttled
+
+TOO_FREQUENT = "上传请求过于频繁，请稍后再试。"
+
+
+def refusal(message, status=400):
+    return JsonResponse({"error": message}, status=status)
+
+
+def describe(upload):
+    """What the script needs to show and continue an upload."""
+    return {
+        "id": str(upload.public_id),
+        "field": upload.field_name,
+        "name": upload.original_name,
+        "size": upload.size,
+        "state": upload.state,
+        "state_label": upload.get_state_display(),
+        "problem": upload.problem,
+        "part_size": upload.part_size,
+        "parts": upload.parts,
+        "received": direct.received_parts(upload),
+    }
+
+
+def open_upload(public_id, for_update=False):
+    """The upload (of a form that is still open); 404 otherwise."""
+    upload = get_object_or_404(Upload.objects.select_related("page"), public_id=public_id)
+    if for_update and not upload.page.specific.is_open():
+        raise direct.Refused("本次申报已截止，不能再上传文件。", status=403)
+    return upload
+
+
+def answers(view):
+    """Refused becomes a JSON error; throttled requests are refused before anything is done."""
+
+    def wrapped(request, *args, **kwargs):
+        if throttled(request, "uploads", settings.PORTAL_UPLOAD_RATE):
+            return refusal(TOO_FREQUENT, 429)
+        try:
+            return view(request, *args, **kwargs)
+        except direct.Refused as refused:
+            return refusal(str(refused), refused.status)
+
+    return never_cache(wrapped)
+
+
+@require_http_methods(["POST"])
+@answers
+def begin(request, page_id):
+    page = get_object_or_404(ApplicationFormPage.objects.live(), pk=page_id)
+    if not page.is_open():
+        return refusal("本次申报不在开放时间内，不能上传文件。", 403)
+    try:
+        data = json.loads(request.body or b"{}")
+        token = uuid.UUID(str(data["token"]))
+        size = int(data["size"])
+        modified = int(data["modified"]) if data.get("modified") is not None else None
+        field, name = str(data["field"]), str(data["name"])
+    except (ValueError, KeyError, TypeError):
+        return refusal("请求不完整，请刷新页面后重试。")
+    if drafts.submitted(token):
+        return refusal("本申报已提交，不能再上传文件。请刷新页面。", 409)
+    upload = direct.begin(page, token, field, name, size, modified)
+    drafts.remember_token(request, page, token)  # a reload of the form keeps its uploads
+    return JsonResponse(describe(upload), status=201)
+
+
+@require_http_methods(["POST", "PUT"])
+@answers
+def part(request, public_id, number):
+    """POST: a URL to write part ``number`` to. PUT: the part itself (only without a bucket)."""
+    upload = open_upload(public_id, for_update=True)
+    if request.method == "POST":
+        url, same_origin = direct.part_url(upload, number)
+        return JsonResponse({"url": url, "same_origin": same_origin})
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    try:
+        direct.receive_part(upload, number, request, length)
+    except UnreadablePostError:
+        return refusal("上传中断，请继续上传。", 400)
+    return JsonResponse({"received": number})
+
+
+@require_http_methods(["POST"])
+@answers
+def finish(request, public_id):
+    upload = direct.finish(open_upload(public_id, for_update=True))
+    return JsonResponse(describe(upload))
+
+
+@require_http_methods(["GET", "DELETE"])
+@answers
+def detail(request, public_id):
+    upload = open_upload(public_id)
+    if request.method == "DELETE":
+        if drafts.submitted(upload.token):
+            raise Http404  # a submitted file is the application's, not the form's
+        direct.remove(upload)
+        return JsonResponse({"removed": str(public_id)})
+    return JsonResponse(describe(upload))
