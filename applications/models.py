@@ -200,7 +200,8 @@ class ApplicationFormPage(AbstractEmailForm):
         phone = self.role_field_names().get(Role.LEADER_PHONE)
         kept = {name: errors for name, errors in form.errors.items() if name in (phone, "resume_email")}
         form._errors = type(form.errors)(kept)
-        if phone and phone not in form.errors and not form.cleaned_data.get(phone):
+        if phone and not form.data.get(phone, "").strip():
+            form.errors.pop(phone, None)
             form.add_error(phone, drafts.PHONE_NEEDED)
         if drafts.submitted(state.token):
             form.add_error(None, drafts.ALREADY_SUBMITTED)

@@ -135,7 +135,7 @@ def save(page, form, state, request):
     grants.grant(request, draft.reference)
     remember_token(request, page, draft.token)
     if send_link:
-        transaction.on_commit(lambda: send_resume_link(request, draft))
+        send_resume_link(request, draft)
     return draft
 
 

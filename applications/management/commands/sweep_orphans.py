@@ -3,8 +3,9 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from applications.apply import direct
 from applications.apply.storage import application_storage
-from applications.models import ApplicationFile
+from applications.models import ApplicationFile, Draft, Upload
 
 
 def stored_keys(storage, path=""):
@@ -39,7 +40,16 @@ class Command(BaseCommand):
     def handle(self, *args, hours, dry_run, **options):
         storage = application_storage()
         cutoff = timezone.now() - datetime.timedelta(hours=hours)
-        known = set(ApplicationFile.objects.values_list("key", flat=True))
+        # Files uploaded ahead for a form that was neither submitted nor saved as a draft (drafts keep theirs
+        # until purge_applications deletes the draft).
+        abandoned = Upload.objects.filter(updated_at__lt=cutoff).exclude(token__in=Draft.objects.values("token"))
+        count = 0
+        for upload in abandoned:
+            if not dry_run:
+                direct.remove(upload)
+            count += 1
+        self.stdout.write(self.style.SUCCESS(f"放弃的预先上传 {count} 个{'（未删除）' if dry_run else '已删除'}。"))
+        known = set(ApplicationFile.objects.values_list("key", flat=True)) | set(Upload.objects.values_list("key", flat=True))
         removed = 0
         for key in stored_keys(storage):
             if key in known or storage.get_modified_time(key) > cutoff:
@@ -50,7 +60,11 @@ class Command(BaseCommand):
             self.stdout.write(("将删除：" if dry_run else "已删除：") + key)
         self.stdout.write(self.style.SUCCESS(f"无主文件 {removed} 个{'（未删除）' if dry_run else '已删除'}。"))
         aborted = 0
+        object_key = getattr(storage, "_normalize_name", lambda key: key)  # the bucket's key, with AWS_LOCATION
+        live_multipart = {object_key(key) for key in Upload.objects.values_list("key", flat=True)}
         for client, bucket, upload in stale_multipart_uploads(storage, cutoff):
+            if upload["Key"] in live_multipart:
+                continue  # a draft's file, still to be resumed
             if not dry_run:
                 client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
             aborted += 1
