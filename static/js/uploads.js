@@ -222,7 +222,7 @@
       return wait(2).then(function () { return api("GET", "/apply/uploads/" + upload.id + "/"); }).then(function (u) { return self.settle(u); });
     }
     if (upload.state === "accepted") {
-      row.show("accepted", "已上传（" + fmt(upload.size) + "）");
+      row.show("accepted", "已上传，检查通过");
       if (!this.field.multiple) removeOthers(this.field, row);
     } else if (upload.state === "refused") {
       row.show("refused", "文件“" + upload.name + "”" + upload.problem, true);
@@ -269,12 +269,19 @@
     });
   });
 
+  var waitNote = el("p", "field-error upload-wait");
+  waitNote.setAttribute("role", "alert");
+  waitNote.hidden = true;
+  var actions = form.querySelector(".actions");
+  actions.parentNode.insertBefore(waitNote, actions);
   form.addEventListener("submit", function (e) {
     var action = e.submitter && e.submitter.value;
+    waitNote.hidden = true;
     if (active > 0 && action !== "draft") {
       e.preventDefault();
       e.stopImmediatePropagation();
-      window.alert("还有文件正在上传，请等上传完成后再提交。");
+      waitNote.textContent = "还有 " + active + " 个文件正在上传，请等上传完成后再提交。";
+      waitNote.hidden = false;
     } else if (active > 0 && !window.confirm("还有文件正在上传。现在暂存会中断上传（已上传的部分会保留，之后重新选择该文件可继续）。确定暂存吗？")) {
       e.preventDefault();
       e.stopImmediatePropagation();

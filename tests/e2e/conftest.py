@@ -82,7 +82,7 @@ def _server_env(var_dir):
         PORTAL_VAR_DIR=str(var_dir),
         CACHE_URL="locmemcache://e2e",
         EMAIL_URL="dummymail://",
-        PORTAL_SUBMIT_RATE="1000/h", PORTAL_POST_RATE="1000/h", PORTAL_STATUS_RATE="1000/h",
+        PORTAL_SUBMIT_RATE="1000/h", PORTAL_POST_RATE="1000/h", PORTAL_STATUS_RATE="1000/h", PORTAL_UPLOAD_RATE="10000/h",
         WAGTAILADMIN_BASE_URL="http://127.0.0.1",
         PYTHONUNBUFFERED="1",
     )
@@ -150,6 +150,62 @@ def server():
     shutil.rmtree(var_dir, ignore_errors=True)
 
 
+class BucketServer(Server):
+    def __init__(self, url, var_dir, accounts, s3):
+        super().__init__(url, var_dir, accounts)
+        self.s3 = s3  # {"endpoint", "client", "bucket"}: moto over HTTP
+
+    def objects(self):
+        return self.s3["client"].list_objects_v2(Bucket=self.s3["bucket"]).get("Contents", [])
+
+    def read(self, key):
+        return self.s3["client"].get_object(Bucket=self.s3["bucket"], Key=key)["Body"].read()
+
+
+def allow_uploads_from(client, bucket, origin):
+    """The bucket's CORS rule the README asks for: the portal's pages may PUT parts and read the ETag."""
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin], "AllowedMethods": ["PUT", "GET", "HEAD"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000,
+    }]})
+
+
+@pytest.fixture(scope="session")
+def bucket_server(server, s3_server):
+    """A second server on the same database whose application files go to an S3 bucket (moto over HTTP, CORS
+    set as in the README): the browser sends file parts straight to the bucket."""
+    bucket = "e2e-applications"
+    s3_server["client"].create_bucket(Bucket=bucket)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    allow_uploads_from(s3_server["client"], bucket, url)
+    env = _server_env(server.var_dir)
+    env.update(
+        AWS_STORAGE_BUCKET_NAME=bucket, AWS_S3_ENDPOINT_URL=s3_server["endpoint"], AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing", AWS_S3_REGION_NAME="us-east-1",
+        PORTAL_UPLOAD_MAX_FILE_MB="40", PORTAL_UPLOAD_RATE="10000/h",
+    )
+    log = open(server.var_dir / "bucket-server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/status/", timeout=2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the bucket server did not start:\n" + (server.var_dir / "bucket-server.log").read_text())
+            time.sleep(0.1)
+    yield BucketServer(url, server.var_dir, server.accounts, {**s3_server, "bucket": bucket})
+    process.terminate()
+    process.wait(10)
+    log.close()
+
+
 # ---------------------------------------------------------------- the browser
 
 
@@ -185,8 +241,12 @@ def context(browser, server, request):
 
 @pytest.fixture
 def page(context, request):
-    page = context.new_page()
     module = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    yield watched(context.new_page(), module)
+
+
+def watched(page, module):
+    """A page whose script errors and failed subresources are collected for check_page."""
     page.artifact_prefix = f"{module}-{page.viewport_size['width']}"  # e.g. school-375-form-errors.png
     # Script errors and failed subresources (a stylesheet, script or icon). A page's own 400 (a refused form)
     # is the answer the user is meant to see, not a fault.
@@ -196,7 +256,7 @@ def page(context, request):
             and page.console_errors.append(m.text))
     page.on("response", lambda r: r.status >= 400 and r.request.resource_type != "document"
             and page.console_errors.append(f"{r.status} {r.url}"))
-    yield page
+    return page
 
 
 def shot(page, name):

@@ -56,6 +56,8 @@ def test_a_school_corrects_its_mistakes_applies_and_uploads_the_stamped_scan(pag
     page.get_by_role("textbox", name="联系人", exact=True).fill("李老师")
     page.get_by_label("联系人手机号码").fill("13912345678")
     page.get_by_label("工作方案").set_input_files(school_files["plan"])
+    # The file uploads at once, with its progress, and is checked: the submission then sends text only.
+    expect(page.locator("#uploads-work_plan li.accepted")).to_contain_text("工作方案.docx")
     page.locator("#id_consent").check()
     page.get_by_role("button", name="提交申报").click()
 
