@@ -72,11 +72,13 @@ def begin(request, page_id):
     try:
         data = json.loads(request.body or b"{}")
         token = uuid.UUID(str(data["token"]))
-        size = int(data["size"])
+        size = max(0, int(data["size"]))  # 0 is refused as an empty file, naming it
         modified = int(data["modified"]) if data.get("modified") is not None else None
         field, name = str(data["field"]), str(data["name"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):
         return refusal("请求不完整，请刷新页面后重试。")
+    if modified is not None and not 0 <= modified < 2**53:  # a browser's lastModified: milliseconds since 1970
+        modified = None
     if drafts.submitted(token):
         return refusal("本申报已提交，不能再上传文件。请刷新页面。", 409)
     upload = direct.begin(page, token, field, name, size, modified)
