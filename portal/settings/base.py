@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,12 +51,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.content_policy.admin_inline_scripts",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "applications.middleware.upload_limits",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -202,3 +207,45 @@ else:
         "BACKEND": "applications.apply.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": env.path("PORTAL_PRIVATE_ROOT", default=VAR_DIR / "private")},
     }
+
+# Content Security Policy (django-csp; Django 5.2 has none): no inline or foreign script on any public page or
+# on the admin's sign-in page (behind it, Wagtail's own inline scripts: portal/content_policy.py). Styles may be
+# inline (Wagtail's admin sets style attributes); the admin previews pages in a frame of its own origin; file
+# parts go straight to the bucket (connect-src), see applications/apply/direct.py.
+from csp.constants import NONE, SELF  # noqa: E402
+
+_UPLOAD_ORIGINS = env.list("PORTAL_UPLOAD_ORIGINS", default=[])
+if not _UPLOAD_ORIGINS and env("AWS_STORAGE_BUCKET_NAME", default=""):
+    from urllib.parse import urlsplit
+
+    _endpoint = urlsplit(env("AWS_S3_ENDPOINT_URL", default="") or "https://s3.amazonaws.com")
+    _UPLOAD_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}", f"{_endpoint.scheme}://*.{_endpoint.netloc}"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, *_UPLOAD_ORIGINS],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Admin sign-in (django-axes): after AXES_FAILURE_LIMIT failures for one account from one address, that pair is
+# locked out for AXES_COOLOFF_HOURS; the message is the template 403_locked.html, in Chinese.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = env.float("PORTAL_LOGIN_LOCKOUT_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "403_locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
+AXES_VERBOSE = False
+# Signed-in staff sessions end after this many hours, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_HOURS", default=8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
