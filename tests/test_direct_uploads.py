@@ -108,6 +108,7 @@ def test_an_upload_resumes_from_its_last_finished_part_in_another_browser(page, 
     other = Client()
     resumed = begin(other, page, token, "方案.pdf", len(data)).json()
     assert resumed["id"] == upload["id"] and resumed["received"] == [1, 2]
+    assert list(upload["urls"]) == ["1", "2", "3"] and list(resumed["urls"]) == ["3"]  # signed in one request
     send_part(other, resumed, 3, piece(resumed, data, 3))
     finished = other.post(f"/apply/uploads/{upload['id']}/finish/").json()
     assert finished["state"] == "accepted"

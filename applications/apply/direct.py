@@ -99,13 +99,15 @@ class BucketParts:
             Bucket=self.bucket, Key=self.object_key(upload.key), UploadId=upload.multipart_id,
             MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n][2]} for n in sorted(parts)]},
         )
-        return self.client.head_object(Bucket=self.bucket, Key=self.object_key(upload.key))["ContentLength"]
 
     def head(self, upload):
+        """(the object's first bytes, its whole size): one ranged GET, whose Content-Range gives the size."""
         answer = self.client.get_object(
             Bucket=self.bucket, Key=self.object_key(upload.key), Range=f"bytes=0-{HEAD_BYTES - 1}"
         )
-        return answer["Body"].read()
+        head = answer["Body"].read()
+        total = answer.get("ContentRange", "").rpartition("/")[2]
+        return head, int(total) if total.isdigit() else len(head)
 
     def abandon(self, upload):
         if upload.multipart_id:
@@ -162,18 +164,16 @@ class FolderParts:
             for number in sorted(parts):
                 with open(self.folder(upload) / f"{number}.part", "rb") as part:
                     shutil.copyfileobj(part, whole, MB)
-            size = whole.tell()
             whole.seek(0)
             saved = self.storage.save(upload.key, File(whole, name=upload.key))
         if saved != upload.key:  # keys are random: a clash would mean two uploads share a key
             self.storage.delete(saved)
             raise RuntimeError("storage renamed an upload")
         shutil.rmtree(self.folder(upload), ignore_errors=True)
-        return size
 
     def head(self, upload):
         with self.storage.open(upload.key, "rb") as stored:
-            return stored.read(HEAD_BYTES)
+            return stored.read(HEAD_BYTES), self.storage.size(upload.key)
 
     def abandon(self, upload):
         shutil.rmtree(self.folder(upload), ignore_errors=True)
@@ -193,8 +193,8 @@ def direct_to_bucket():
 
 
 def begin(page, token, field_name, name, size, modified=None):
-    """The upload for this file: an unfinished one of the same form, field, name and size is resumed (the
-    school re-selected the file after a dropped connection, or in another browser), else a new one."""
+    """(upload, created) for this file: an unfinished one of the same form, field, name and size is resumed
+    (the school re-selected the file after a dropped connection, or in another browser), else a new one."""
     from ..models import Upload
 
     rules = page.upload_rules()
@@ -216,7 +216,7 @@ def begin(page, token, field_name, name, size, modified=None):
         .first()
     )
     if existing is not None:
-        return existing
+        return existing, False
     check_room(token, size)
     upload = Upload(
         token=token, page=page, field_name=field_name, original_name=name, size=size, modified=modified,
@@ -224,7 +224,7 @@ def begin(page, token, field_name, name, size, modified=None):
     )
     parts_for().begin(upload)
     upload.save()
-    return upload
+    return upload, True
 
 
 def check_room(token, size):
@@ -288,17 +288,21 @@ def received_parts(upload):
     return sorted(n for n, (size, _, _) in received.items() if 1 <= n <= upload.parts and size == upload.part_length(n))
 
 
-def part_url(upload, number):
-    """(url, same_origin) for writing part ``number``. Records until when that URL is valid."""
+def part_urls(upload, numbers):
+    """({part number: url}, same_origin) for writing those parts; records until when the URLs are valid. Signing
+    is local (an HMAC, no call to the bucket): the parts still to send are signed in one request."""
     if upload.state != upload.State.UPLOADING:
         raise Refused("该文件已上传完毕。", status=409)
-    if not 1 <= number <= upload.parts:
+    if not numbers or not all(1 <= number <= upload.parts for number in numbers):
         raise Refused("分片编号不正确。")
-    url, same_origin = parts_for().part_url(upload, number)
+    backend = parts_for()
+    urls = {}
+    for number in numbers:
+        urls[number], same_origin = backend.part_url(upload, number)
     until = timezone.now() + timedelta(seconds=url_seconds())
     type(upload).objects.filter(pk=upload.pk).update(signed_until=until)
     upload.signed_until = until
-    return url, same_origin
+    return urls, same_origin
 
 
 def receive_part(upload, number, body, length):
@@ -338,14 +342,12 @@ def finish(upload):
         problem = "上传链接已过期"
     if problem is None:
         try:
-            size = backend.assemble(upload, {n: received[n] for n in sorted(expected)})
+            backend.assemble(upload, {n: received[n] for n in sorted(expected)})
+            head, size = backend.head(upload)
         except Exception:
             logger.exception("Assembling an uploaded file failed")
             raise Refused("文件保存失败，请重新上传该文件。", status=503) from None
-        if size != upload.size:
-            problem = "上传的内容与所选文件的大小不符"
-        else:
-            problem = _head_problem(upload, backend.head(upload))
+        problem = "上传的内容与所选文件的大小不符" if size != upload.size else _head_problem(upload, head)
     if problem is not None:
         refuse(upload, f"{problem}，已被删除，请重新选择该文件上传。")
         return upload

@@ -25,7 +25,7 @@ def refusal(message, status=400):
     return JsonResponse({"error": message}, status=status)
 
 
-def describe(upload):
+def describe(upload, received=None):
     """What the script needs to show and continue an upload."""
     return {
         "id": str(upload.public_id),
@@ -37,7 +37,7 @@ def describe(upload):
         "problem": upload.problem,
         "part_size": upload.part_size,
         "parts": upload.parts,
-        "received": direct.received_parts(upload),
+        "received": direct.received_parts(upload) if received is None else received,
     }
 
 
@@ -81,9 +81,15 @@ def begin(request, page_id):
         modified = None
     if drafts.submitted(token):
         return refusal("本申报已提交，不能再上传文件。请刷新页面。", 409)
-    upload = direct.begin(page, token, field, name, size, modified)
+    upload, created = direct.begin(page, token, field, name, size, modified)
     drafts.remember_token(request, page, token)  # a reload of the form keeps its uploads
-    return JsonResponse(describe(upload), status=201)
+    answer = describe(upload, [] if created else None)
+    missing = [n for n in range(1, upload.parts + 1) if n not in answer["received"]]
+    if upload.state == Upload.State.UPLOADING and missing:
+        # The URLs of every part still to send, valid PORTAL_UPLOAD_URL_SECONDS: one request, not one per part.
+        urls, answer["same_origin"] = direct.part_urls(upload, missing)
+        answer.update(urls={str(n): url for n, url in urls.items()}, expires_in=settings.PORTAL_UPLOAD_URL_SECONDS)
+    return JsonResponse(answer, status=201)
 
 
 @require_http_methods(["POST", "PUT"])
@@ -91,9 +97,9 @@ def begin(request, page_id):
 def part(request, public_id, number):
     """POST: a URL to write part ``number`` to. PUT: the part itself (only without a bucket)."""
     upload = open_upload(public_id, for_update=True)
-    if request.method == "POST":
-        url, same_origin = direct.part_url(upload, number)
-        return JsonResponse({"url": url, "same_origin": same_origin})
+    if request.method == "POST":  # a fresh URL: the one given at the start expired, or was refused
+        urls, same_origin = direct.part_urls(upload, [number])
+        return JsonResponse({"url": urls[number], "same_origin": same_origin})
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

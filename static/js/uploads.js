@@ -137,7 +137,8 @@
     this.row = row;
   }
   Upload.prototype.start = function () {
-    var self = this, row = this.row, file = this.file;
+    var self = this, row = this.row, file = this.file, counted = true;
+    var stored = function () { if (counted) { counted = false; active -= 1; } };
     active += 1;
     row.cancelled = false;
     Array.prototype.slice.call(row.actions.querySelectorAll(".upload-resume")).forEach(function (b) { b.remove(); });
@@ -147,13 +148,15 @@
     }).then(function (upload) {
       row.item.dataset.uploadId = upload.id;
       self.upload = upload;
+      self.signed = { urls: upload.urls || {}, sameOrigin: upload.same_origin, at: Date.now(), life: upload.expires_in || 0 };
       if (upload.state !== "uploading") return upload;
       return self.sendParts(upload).then(function () {
         row.show("checking", "上传完毕，正在检查文件…");
         return api("POST", "/apply/uploads/" + upload.id + "/finish/");
       });
     }).then(function (upload) {
-      return self.settle(upload);
+      stored(); // the file is in storage: the form may be submitted (an unfinished check is then done at once)
+      return self.settle(upload, 0);
     }).catch(function (error) {
       if (row.cancelled) return;
       if (error.final) {
@@ -161,7 +164,7 @@
       } else {
         self.pause(error);
       }
-    }).then(function () { active -= 1; });
+    }).then(stored);
   };
   Upload.prototype.sendParts = function (upload) {
     var self = this, file = this.file, row = this.row;
@@ -195,9 +198,16 @@
   };
   Upload.prototype.sendWithRetries = function (upload, number, blob, progress) {
     var attempt = 0, row = this.row, file = this.file;
+    var signed = this.signed;
+    var url = function () {
+      // The URL given at the start, while it is still well within its life; else a fresh one.
+      var fresh = signed.urls[number] && Date.now() - signed.at < (signed.life - 60) * 1000;
+      if (fresh && attempt === 0) return Promise.resolve({ url: signed.urls[number], same_origin: signed.sameOrigin });
+      return api("POST", "/apply/uploads/" + upload.id + "/parts/" + number + "/");
+    };
     var once = function () {
-      return api("POST", "/apply/uploads/" + upload.id + "/parts/" + number + "/").then(function (signed) {
-        return sendPart(signed.url, signed.same_origin, blob, progress);
+      return url().then(function (part) {
+        return sendPart(part.url, part.same_origin, blob, progress);
       }).catch(function (error) {
         if (error.final || row.cancelled || attempt >= RETRIES.length) throw error;
         var delay = RETRIES[attempt++];
@@ -216,10 +226,14 @@
     var again = function () { window.removeEventListener("online", again); if (row.item.classList.contains("paused")) self.start(); };
     window.addEventListener("online", again);
   };
-  Upload.prototype.settle = function (upload) {
+  var CHECK_WAITS = [0.4, 0.8, 1.5, 2]; // seconds before asking again whether the check has finished
+  Upload.prototype.settle = function (upload, round) {
     var self = this, row = this.row;
     if (upload.state === "checking") {
-      return wait(2).then(function () { return api("GET", "/apply/uploads/" + upload.id + "/"); }).then(function (u) { return self.settle(u); });
+      row.show("checking", "已上传，正在检查文件（可以继续填写）…");
+      return wait(CHECK_WAITS[Math.min(round, CHECK_WAITS.length - 1)]).then(function () {
+        return api("GET", "/apply/uploads/" + upload.id + "/");
+      }).then(function (u) { return self.settle(u, round + 1); });
     }
     if (upload.state === "accepted") {
       row.show("accepted", "已上传，检查通过");
@@ -252,7 +266,7 @@
       var row = new Row(field.list, item.dataset.name, +item.dataset.size, item);
       rows[item.dataset.name + "|" + item.dataset.size] = row;
       if (item.classList.contains("checking")) {
-        new Upload(field, null, row).settle({ id: item.dataset.uploadId, state: "checking" });
+        new Upload(field, null, row).settle({ id: item.dataset.uploadId, state: "checking" }, 0);
       }
     });
     input.addEventListener("change", function () {
