@@ -1,22 +1,49 @@
-"""Benchmark of the application upload path: a real multipart POST through gunicorn into S3 (moto).
+"""Benchmark of the two ways a school's files reach the bucket, against boto3 on the same S3 server (moto).
 
-    .venv/bin/python bench/upload.py                 # sizes 20 and 60 MB per file, one fresh process each
-    .venv/bin/python bench/upload.py --sizes 5 20    # other sizes
-    .venv/bin/python bench/upload.py --size 20       # one measurement, prints JSON (used by the above)
+    .venv/bin/python bench/upload.py                  # everything (a few minutes on 2 cores), prints the report
+    .venv/bin/python bench/upload.py --sizes 20       # only 3 x 20 MB (default: 20 and 60 MB per file)
+    .venv/bin/python bench/upload.py --rounds 3 --submissions 20 --no-latency
+    .venv/bin/python bench/upload.py --worker-interval 0.1   # the db_worker looking for tasks every 0.1 s (default 1)
+    .venv/bin/python bench/upload.py --size 20        # one size only, prints JSON (used by the above)
+    .venv/bin/python bench/upload.py --latency        # the final-submission latency only, prints JSON
 
-Prints figures only; nothing is asserted. For each size, a fresh process:
+Prints figures with their targets; nothing is asserted. Ratios are against baselines measured in the same run,
+interleaved round by round; times are the best of N rounds (the medians are printed too). What is measured:
 
-- starts moto's standalone S3 server (in its own process, so it competes equally with both paths), creates
-  a bucket, migrates a throwaway SQLite database and loads the content plus the open demo call;
-- starts the app under gunicorn (one sync worker, portal.settings.test, S3 storage pointed at moto), with the
-  allocator settings of `make serve`;
-- writes three N MB PDFs to disk, then posts the application form (work_plan + 2 evidence files) over real
-  HTTP, streaming a multipart body from a file on disk, so the client never holds a file in memory;
-- measures the worker process: VmHWM/VmRSS from /proc before and after the POST (the honest peak-memory
-  figure), and, in a second identical POST, the tracemalloc peak inside the worker during that request;
-- checks that the three objects landed in the bucket with the right sizes and hashes, and nothing else;
-- records the CPU seconds of the client, the worker and moto for each path (2 cores are shared by all);
-- uploads the same three files directly with boto3 ``upload_fileobj`` as the baseline.
+1. Direct path, the school's time. The protocol of static/js/uploads.js (applications/apply/direct.py,
+   upload_views.py) over real HTTP: begin, then for each part ask the portal to sign it and PUT its bytes to the
+   presigned S3 URL (begin signs them all; a part asks for its own URL only if that one expired), finish, and poll the upload until it is accepted (the whole-file check runs in a separate
+   ``manage.py db_worker``: PORTAL_TASKS=database). Like the script, parts go one after another within a file,
+   and the three files go at the same time (the script starts every file of a selection at once; here the school
+   picks work plan and evidence together). The same with the files one after another is printed too (the next
+   file begins once the previous one's finish has answered; the checks go on meanwhile).
+   Baseline: boto3 ``upload_file`` of the same three files, one after another, with a TransferConfig of the
+   portal's part size (5 MB; boto3 sends a file's parts in parallel). Polling here is every 50 ms; the
+   exact moment each file was accepted comes from the task's ``finished_at`` in the database, and the time the
+   script itself would show (it asks 0.4 s after finish, then 0.8, 1.5 and every 2 s) is printed beside it.
+2. Final submission latency with three files already uploaded and accepted: the POST of the form's text fields
+   (no files) until its 302, on the dev server (``manage.py runserver --noreload``, portal.settings.test,
+   immediate tasks), p50 and p90 over 25 submissions, each on a fresh form (new browser session, new token,
+   its own 3 x 1 MB uploads beforehand, its own project name: the duplicate rule refuses a school+project twice).
+3. Application-server CPU per submitted MB: the gunicorn worker's CPU seconds (/proc) for the whole direct path
+   of 3 files (every portal request of the protocol, polls at the script's 2 s pace, and the final submission)
+   against the no-JavaScript path (one multipart POST with the same files, relayed to the bucket). The
+   db_worker's CPU for the whole-file checks is printed separately (it is not the application server's).
+4. No-JavaScript path: the multipart POST of the 3 files through gunicorn into the bucket, against boto3
+   ``upload_fileobj`` with its defaults; the worker's VmHWM/VmRSS growth (/proc) and tracemalloc peak, which
+   should stay flat from 3 x 20 MB to 3 x 60 MB.
+
+Targets, printed next to the figures: 1. ratio <= 1.1; 2. p50 <= 150 ms; 3. direct/no-JS <= 2 %; 4. ratio <= 1.9,
+growth <= 64 MB and flat.
+
+Set-up, for each size a fresh process: moto's standalone S3 server in its own process (it competes for the 2 cores
+with the client and the portal alike); a throwaway SQLite database (migrated and loaded once, content plus the
+open demo call, then copied for each process); gunicorn with one sync worker (portal.settings.test, S3 storage
+pointed at moto) and the allocator settings of `make serve`; ``manage.py db_worker`` (started once 4. is measured, so
+that 4. runs as it always has; --worker-interval sets its --interval); real PDFs written to disk
+(tests/sample_pdf.py). After every submission the application's objects are read back from the bucket and their
+sha256 compared with the files on disk; nothing else may be left in the bucket (no object, no open multipart
+upload). BENCH_PROFILE=out.prof adds one profiled no-JavaScript POST and writes its cProfile stats there.
 """
 
 import argparse
@@ -32,20 +59,45 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.sample_pdf, and the project itself
 PYTHON = sys.executable
+SCRIPT = str(Path(__file__).resolve())
 MB = 1024 * 1024
 PAGE = "/notices/demo-2019-pilot-projects/demo-apply/"
 BUCKET = "bench-applications"
 DEFAULT_SIZES = (20, 60)
-WARMUP_MB = 1
-TARGET_RATIO = 1.5
-ROUNDS = 5  # default timed rounds per size (direct + view each); the best of each is reported
+ROUNDS = 5  # timed rounds per size and path (interleaved with the baselines); the best of each is reported
+CPU_ROUNDS = 2  # direct-path rounds at the script's own pace, for the CPU figure (the lower is reported)
+SUBMISSIONS = 25  # timed final submissions on the dev server
+LATENCY_WARMUP = 3  # untimed submissions before those
+WARMUP_MB = 1  # file size of the warm-up submissions and of the latency part
+PART_MB = 5  # PORTAL_UPLOAD_PART_MB's default: the baseline uses the same part size
+POLL_S = 0.05  # how often the bench asks whether an upload is accepted
+SCRIPT_WAITS = (0.4, 0.8, 1.5, 2)  # static/js/uploads.js (CHECK_WAITS): seconds between its asks, the last repeated
+
+
+def script_sees(finished, accepted):
+    """When the script first sees an upload accepted whose finish answered at ``finished``."""
+    moment, round_ = finished, 0
+    while moment < accepted:
+        moment += SCRIPT_WAITS[min(round_, len(SCRIPT_WAITS) - 1)]
+        round_ += 1
+    return moment
+WORKER_INTERVAL_S = 1.0  # manage.py db_worker's default --interval (how often an idle worker looks for tasks)
+
+TARGET_DIRECT_RATIO = 1.1
+TARGET_P50_MS = 150
+TARGET_CPU_SHARE = 0.02
+TARGET_RELAY_RATIO = 1.9
 TARGET_GROWTH_MB = 64
 # The production server's allocator settings (Makefile: ALLOCATOR_ENV, used by `make serve`).
 SERVER_ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "4194304", "MALLOC_ARENA_MAX": "2"}
@@ -64,10 +116,12 @@ FIELDS = {
     "summary": "本项目围绕课堂教学数据开展精准教学实践与探究。" * 10,
     "consent": "on",
 }
+# (field, file name) of the three files, in the order of the fixtures on disk.
+FILE_FIELDS = [("work_plan", "工作方案.pdf"), ("evidence", "佐证材料1.pdf"), ("evidence", "佐证材料2.pdf")]
 
 # Hooks for the gunicorn worker (bench instrumentation only; the app is not modified): the worker's pid,
-# per-request server time, time spent in the S3 storage's save(), ru_maxrss around the request, and the
-# tracemalloc peak for requests that carry the X-Bench-Trace header.
+# per-request server time and CPU time, time spent in the S3 storage's save(), ru_maxrss around the request,
+# and the tracemalloc peak for requests that carry the X-Bench-Trace header.
 GUNICORN_CONF = r'''
 import json, os, resource, time, tracemalloc
 
@@ -99,7 +153,7 @@ def post_worker_init(worker):
 def pre_request(worker, req):
     trace = any(name == "X-BENCH-TRACE" for name, _ in req.headers)
     _state.clear()
-    _state.update(t0=time.perf_counter(), storage_s=0.0, trace=trace,
+    _state.update(t0=time.perf_counter(), cpu0=time.process_time(), storage_s=0.0, trace=trace,
                   maxrss0=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     if trace:
         tracemalloc.start()
@@ -115,6 +169,7 @@ def post_request(worker, req, environ, resp):
     record = {
         "event": "request", "method": req.method, "path": req.path,
         "server_s": time.perf_counter() - _state.get("t0", time.perf_counter()),
+        "cpu_s": time.process_time() - _state.get("cpu0", time.process_time()),
         "storage_s": _state.get("storage_s", 0.0),
         "maxrss_kb_before": _state.get("maxrss0"),
         "maxrss_kb_after": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -175,6 +230,15 @@ def write_pdf(path, size):
     return digest.hexdigest()
 
 
+def write_pdfs(folder, stem, size_mb):
+    """Three PDFs of ``size_mb`` MB; returns [(path, sha256)] in FILE_FIELDS order."""
+    made = []
+    for i in range(len(FILE_FIELDS)):
+        path = folder / f"{stem}{i}-{size_mb}mb.pdf"
+        made.append((path, write_pdf(path, size_mb * MB)))
+    return made
+
+
 def write_body(path, fields, files, boundary):
     """multipart/form-data body on disk; ``files`` is [(field name, path on disk, file name)]."""
     b = boundary.encode()
@@ -194,39 +258,102 @@ def write_body(path, fields, files, boundary):
     return os.path.getsize(path)
 
 
-# --- a tiny cookie-keeping HTTP client ----------------------------------------------------------------------
+# --- a small browser: cookies, one kept-alive connection per thread and server ------------------------------
+
+
+class ProtocolError(RuntimeError):
+    pass
+
+
+class Form:
+    """What a GET of the form page gives a browser."""
+
+    def __init__(self, html):
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        token = re.search(r'name="submission_token" value="([^"]+)"', html)
+        begin = re.search(r'data-begin-url="([^"]+)"', html)
+        if not (csrf and token and begin):
+            raise ProtocolError("form page has no csrf/submission_token/data-begin-url: is the demo call open?")
+        self.csrf, self.token, self.begin_url = csrf.group(1), token.group(1), begin.group(1)
 
 
 class Browser:
+    """Cookies are kept for the portal only. gunicorn's sync worker closes each connection (http.client then opens
+    a new one); moto keeps them alive, as S3 does. Several threads may share a browser (tabs, or the script's
+    simultaneous uploads): each has its own connections."""
+
     def __init__(self, host, port):
-        self.host, self.port = host, port
+        self.origin = (host, port)
         self.cookies = {}
+        self._local = threading.local()
+        self.form = None
+
+    def _connection(self, host, port):
+        connections = self._local.__dict__.setdefault("connections", {})
+        if (host, port) not in connections:
+            connections[host, port] = http.client.HTTPConnection(host, port, timeout=600, blocksize=MB)
+        return connections[host, port]
+
+    def request(self, method, url, body=None, headers=None):
+        parts = urlsplit(url)
+        host, port = (parts.hostname, parts.port) if parts.netloc else self.origin
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        same_origin = (host, port) == self.origin
+        headers = dict(headers or {})
+        if same_origin and self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in list(self.cookies.items()))
+        conn = self._connection(host, port)
+        for attempt in (1, 2):
+            try:
+                conn.request(method, target, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()  # a kept-alive connection the server had closed: once more on a new one
+                if attempt == 2 or not isinstance(body, (bytes, type(None))):
+                    raise
+            except BaseException:
+                conn.close()
+                raise
+        if same_origin:
+            self._remember(response)
+        return response.status, response.headers, data
 
     def _remember(self, response):
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
 
-    def _headers(self, extra=None):
-        headers = dict(extra or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return headers
-
     def get(self, path):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        return self.request("GET", path)
+
+    def open_form(self):
+        status, _, page = self.get(PAGE)
+        if status != 200:
+            raise ProtocolError(f"GET {PAGE} -> {status}")
+        self.form = Form(page.decode())
+        return self.form
+
+    def api(self, method, path, payload=None):
+        """A JSON request as uploads.js makes it (CSRF header, JSON body)."""
+        headers = {"X-CSRFToken": self.form.csrf, "Content-Type": "application/json", "Accept": "application/json"}
+        body = json.dumps(payload).encode() if payload is not None else None
+        status, _, data = self.request(method, path, body, headers)
         try:
-            conn.request("GET", path, headers=self._headers())
-            response = conn.getresponse()
-            body = response.read()
-            self._remember(response)
-            return response.status, response.headers, body
-        finally:
-            conn.close()
+            answer = json.loads(data) if data else {}
+        except ValueError:
+            answer = {"error": data[:200].decode(errors="replace")}
+        if status >= 400:
+            raise ProtocolError(f"{method} {path} -> {status}: {answer.get('error')}")
+        return answer
 
     def post_file(self, path, body_path, content_type, extra_headers=None):
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=600, blocksize=MB)
-        headers = self._headers(extra_headers)
+        """POST a body streamed from a file on disk (a fresh connection); returns (status, headers, data, s)."""
+        conn = http.client.HTTPConnection(*self.origin, timeout=600, blocksize=MB)
+        headers = dict(extra_headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in list(self.cookies.items()))
         headers.update({"Content-Type": content_type, "Content-Length": str(os.path.getsize(body_path))})
         try:
             with open(body_path, "rb") as body:
@@ -240,17 +367,90 @@ class Browser:
         finally:
             conn.close()
 
+    def submit_text(self, project):
+        """The final submission of the script's form: text fields only, the files having gone ahead. Returns
+        (the receipt's reference, seconds until the 302)."""
+        fields = {**FIELDS, "project": project, "csrfmiddlewaretoken": self.form.csrf,
+                  "submission_token": self.form.token, "action": "submit"}
+        body = urlencode(fields).encode()
+        started = time.perf_counter()
+        status, headers, data = self.request(
+            "POST", PAGE, body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        elapsed = time.perf_counter() - started
+        return receipt_reference(status, headers, data), elapsed
 
-def form_tokens(html):
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    token = re.search(r'name="submission_token" value="([^"]+)"', html)
-    if not (csrf and token):
-        raise RuntimeError("form page has no csrf/submission_token inputs: is the demo call open?")
-    return csrf.group(1), token.group(1)
+
+def receipt_reference(status, headers, data):
+    location = headers.get("Location", "")
+    match = re.search(r"/apply/receipt/([^/]+)/$", location)
+    if status != 302 or not match:
+        errors = re.findall(r'class="[^"]*error[^"]*"[^>]*>(.*?)<', data.decode(errors="replace"))
+        raise ProtocolError(f"POST -> {status} {location!r}; errors: {[e for e in errors if e.strip()][:5]}")
+    return match.group(1)
+
+
+def send_one(browser, field, path, name):
+    """One file through the direct protocol, as uploads.js sends it: begin; for each part, ask the portal to sign
+    it and PUT it (one part after another); finish. Returns the finish's answer and the moments (perf_counter)."""
+    size = path.stat().st_size
+    upload = browser.api("POST", browser.form.begin_url, {
+        "token": browser.form.token, "field": field, "name": name, "size": size,
+        "modified": int(path.stat().st_mtime * 1000),
+    })
+    received = set(upload["received"])
+    part_size = upload["part_size"]
+    urls = upload.get("urls", {})  # begin signs every part still to send; a part without one asks for it
+    with open(path, "rb") as f:
+        for number in range(1, upload["parts"] + 1):
+            if number in received:
+                continue
+            f.seek((number - 1) * part_size)
+            blob = f.read(part_size)
+            if str(number) in urls:
+                signed = {"url": urls[str(number)], "same_origin": upload["same_origin"]}
+            else:
+                signed = browser.api("POST", f"/apply/uploads/{upload['id']}/parts/{number}/")
+            headers = {"Content-Type": "application/octet-stream"}
+            if signed["same_origin"]:
+                headers["X-CSRFToken"] = browser.form.csrf
+            status, _, data = browser.request("PUT", signed["url"], blob, headers)
+            if not 200 <= status < 300:
+                raise ProtocolError(f"PUT part {number} of {name} -> {status}: {data[:300]!r}")
+    parts_sent = time.perf_counter()
+    upload = browser.api("POST", f"/apply/uploads/{upload['id']}/finish/")
+    return {"upload": upload, "parts_sent": parts_sent, "finished": time.perf_counter(),
+            "checking": upload["state"] == "checking"}
+
+
+def settle(browser, sent, script_pace=False):
+    """Ask until the upload is no longer being checked (every POLL_S, or at the script's pace); it must be
+    accepted. Adds the moment it was seen accepted to ``sent``."""
+    upload = sent["upload"]
+    while upload["state"] == "checking":
+        time.sleep(SCRIPT_WAITS[-1] if script_pace else POLL_S)
+        upload = browser.api("GET", f"/apply/uploads/{upload['id']}/")
+    if upload["state"] != "accepted":
+        raise ProtocolError(f"{upload['name']}: {upload['state']} {upload.get('problem')}")
+    return {**sent, "id": upload["id"], "accepted": time.perf_counter()}
+
+
+def upload_all(browser, fixtures, together=True, script_pace=False):
+    """The three files until accepted. ``together``: each in its own thread, as the script starts the files of
+    a selection; else one after another (the next begins when the previous one's finish has answered), then
+    each is waited for."""
+    jobs = [(field, path, name) for (field, name), (path, _) in zip(FILE_FIELDS, fixtures, strict=True)]
+    if not together:
+        return [settle(browser, sent, script_pace) for sent in [send_one(browser, *job) for job in jobs]]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(lambda job: settle(browser, send_one(browser, *job), script_pace), jobs))
+
+
+# --- processes ----------------------------------------------------------------------------------------------
 
 
 def cpu_seconds(pid=None):
-    """User + system CPU time of a process (this one if None), from /proc."""
+    """User + system CPU time of a process (this one, all threads, if None), from /proc."""
     if pid is None:
         usage = os.times()
         return usage.user + usage.system
@@ -287,6 +487,26 @@ class HookLog:
         with open(self.path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
+    def count_after(self, predicate, timeout=30):
+        """The number of records once one matching ``predicate`` is the last (the hook writes after answering)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            records = self.records()
+            if records and predicate(records[-1]):
+                return len(records)
+            time.sleep(0.02)
+        raise RuntimeError("timed out waiting for a request's hook record")
+
+    def records_until(self, start, predicate, timeout=30):
+        """The records from ``start`` on, once one of them matches ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            records = self.records()[start:]
+            if any(predicate(r) for r in records):
+                return records
+            time.sleep(0.02)
+        raise RuntimeError("timed out waiting for a request's hook record")
+
     def wait(self, predicate, timeout, what):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -297,34 +517,41 @@ class HookLog:
         raise RuntimeError(f"timed out waiting for {what}")
 
 
-# --- one measurement ----------------------------------------------------------------------------------------
+def wait_for_page(browser, proc, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited ({proc.returncode})")
+        try:
+            if browser.get(PAGE)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not answer")
 
 
-def measure(size_mb, rounds=ROUNDS):
-    tmp = Path(tempfile.mkdtemp(prefix="bench-upload-"))
-    moto = gunicorn = None
-    moto_log = gunicorn_log = None
-    try:
+class Stack:
+    """moto in its own process, the app's environment, Django set up here on a copy of the prepared database;
+    servers added with ``start``. Everything is stopped and removed by ``close``."""
+
+    def __init__(self, template, tasks="immediate"):
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-upload-"))
+        self.procs, self.logs = [], {}
         os.environ["AWS_ACCESS_KEY_ID"] = "testing"
         os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
-        moto_log = open(tmp / "moto.log", "w")
-        moto = subprocess.Popen(
-            [PYTHON, str(Path(__file__).resolve()), "--moto"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=moto_log, text=True, cwd=ROOT,
-        )
-        host, port = moto.stdout.readline().split()
+        self.moto = self.start("moto", [PYTHON, SCRIPT, "--moto"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        host, port = self.moto.stdout.readline().split()
         endpoint = f"http://{host}:{port}"
 
         import boto3
 
-        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
-        s3.create_bucket(Bucket=BUCKET)
-
-        (tmp / "media").mkdir()
-        (tmp / "uploads").mkdir()
-        app_env = {
-            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+        self.s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+        self.s3.create_bucket(Bucket=BUCKET)
+        (self.tmp / "uploads").mkdir()
+        (self.tmp / "parts").mkdir()
+        self.env = {
+            **database_env(self.tmp),
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
             "AWS_S3_ENDPOINT_URL": endpoint,
             "AWS_S3_REGION_NAME": "us-east-1",
@@ -332,80 +559,226 @@ def measure(size_mb, rounds=ROUNDS):
             "AWS_SECRET_ACCESS_KEY": "testing",
             "PORTAL_UPLOAD_MAX_FILE_MB": "100",
             "PORTAL_UPLOAD_MAX_TOTAL_MB": "400",
+            "PORTAL_UPLOAD_PART_MB": str(PART_MB),
+            "PORTAL_UPLOAD_RATE": "1000000/h",  # the bench polls far more often than a school's page
+            "PORTAL_UPLOAD_PARTS_DIR": str(self.tmp / "parts"),
             "PORTAL_SUBMIT_RATE": "1000/h",
-            "DJANGO_MEDIA_ROOT": str(tmp / "media"),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_TASKS": tasks,
             # Django's temporary upload files go here, so that leftovers can be counted (and are removed).
-            "FILE_UPLOAD_TEMP_DIR": str(tmp / "uploads"),
+            "FILE_UPLOAD_TEMP_DIR": str(self.tmp / "uploads"),
         }
-        os.environ.update(app_env)
-        sys.path.insert(0, str(ROOT))
-
-        import django
-
-        django.setup()
-        from django.conf import settings
-
-        # portal.settings.test pins MEDIA_ROOT inside the project (var/test-media); keep the seeded annex
-        # documents in the temp dir instead. Nothing has touched the default storage yet.
-        settings.MEDIA_ROOT = str(tmp / "media")
-
-        from django.core.management import call_command
-        from django.utils import timezone
-
-        from notices.seed import Loader, read_content
-
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        loader = Loader(read_content(), log=lambda *a: None)
-        loader.run()
-        loader.load_demo(timezone.now())
-        log(f"{size_mb} MB: database ready in {time.perf_counter() - started:.1f}s")
+        if template:
+            shutil.copy(Path(template) / "bench.sqlite3", self.tmp / "bench.sqlite3")
+            shutil.copytree(Path(template) / "media", self.tmp / "media")
+        os.environ.update(self.env)
+        prepare_database(self.tmp, migrate=not template)
+        log(f"database ready in {time.perf_counter() - started:.1f}s")
 
-        # Fixtures on disk: three N MB PDFs for the measurement, three small ones for the warm-up.
-        fixtures, hashes = [], {}
-        for i in range(3):
-            path = tmp / f"file{i}-{size_mb}mb.pdf"
-            hashes[path.name] = write_pdf(path, size_mb * MB)
-            fixtures.append(path)
-        warmups = []
-        for i in range(3):
-            path = tmp / f"warmup{i}.pdf"
-            write_pdf(path, WARMUP_MB * MB)
-            warmups.append(path)
+    def start(self, name, command, **kwargs):
+        """Start a process logging to <name>.log (its stderr only, if its stdout is taken)."""
+        self.logs[name] = handle = open(self.tmp / f"{name}.log", "w")  # noqa: SIM115 (closed in close())
+        if "stdout" in kwargs:
+            kwargs["stderr"] = handle
+        else:
+            kwargs.update(stdout=handle, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, text=True, cwd=ROOT, **kwargs)
+        self.procs.append(proc)
+        return proc
 
-        # The app under gunicorn, one sync worker.
+    def server_env(self, **extra):
+        return {**os.environ, **self.env, **extra}
+
+    def tails(self):
+        for name in self.logs:
+            path = self.tmp / f"{name}.log"
+            if path.exists():
+                log(f"--- tail of {name}.log ---")
+                sys.stderr.write("".join(path.read_text(errors="replace").splitlines(True)[-30:]))
+
+    def close(self):
+        for proc in reversed(self.procs):
+            if proc.poll() is not None:
+                continue
+            try:
+                if proc is self.moto:
+                    proc.stdin.close()
+                else:
+                    proc.send_signal(signal.SIGTERM)
+                proc.wait(15)
+            except Exception:
+                proc.kill()
+                proc.wait()
+        for handle in self.logs.values():
+            handle.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def database_env(folder):
+    return {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+        "DJANGO_MEDIA_ROOT": str(folder / "media"),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+
+
+def prepare_database(folder, migrate=True):
+    """Set Django up on ``folder``'s database; with ``migrate``, create it: content plus the open demo call."""
+    import django
+
+    (folder / "media").mkdir(exist_ok=True)
+    django.setup()
+    from django.conf import settings
+
+    # portal.settings.test pins MEDIA_ROOT inside the project (var/test-media) unless told: keep the seeded annex
+    # documents in the temp dir. Nothing has touched the default storage yet.
+    settings.MEDIA_ROOT = str(folder / "media")
+    if not migrate:
+        return
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from notices.seed import Loader, read_content
+
+    call_command("migrate", verbosity=0)
+    loader = Loader(read_content(), log=lambda *a: None)
+    loader.run()
+    loader.load_demo(timezone.now())
+
+
+def run_prepare(folder):
+    folder = Path(folder)
+    os.environ.update(database_env(folder))
+    prepare_database(folder)
+
+
+# --- checks on the bucket -----------------------------------------------------------------------------------
+
+
+def object_sha256(s3, key):
+    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"]
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: body.read(MB), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_application(s3, reference, fixtures):
+    """The application's files: exactly the three, each object in the bucket with the size and sha256 of its
+    file on disk (and recorded so), nothing else in the bucket, no multipart upload left open. The objects are
+    then deleted (moto keeps everything in memory). Returns a list of problems (empty: OK)."""
+    from applications.models import ApplicationFile
+
+    expected = {name: (path.stat().st_size, digest) for (_, name), (path, digest) in zip(FILE_FIELDS, fixtures,
+                                                                                         strict=True)}
+    rows = list(ApplicationFile.objects.filter(application__reference=reference))
+    problems = []
+    if sorted(r.original_name for r in rows) != sorted(expected):
+        problems.append(f"files {sorted(r.original_name for r in rows)}")
+    for row in rows:
+        size, digest = expected.get(row.original_name, (None, None))
+        try:
+            found = object_sha256(s3, row.key)
+        except s3.exceptions.ClientError as error:
+            problems.append(f"{row.original_name}: {error}")
+            continue
+        if found != digest:
+            problems.append(f"{row.original_name}: sha256 in bucket {found[:12]} != on disk {str(digest)[:12]}")
+        if row.sha256 != digest or row.size != size:
+            problems.append(f"{row.original_name}: recorded sha256/size differ from the file on disk")
+    in_bucket = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+    if in_bucket != {r.key for r in rows}:
+        problems.append(f"bucket holds {len(in_bucket)} objects, the application {len(rows)}")
+    open_uploads = s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+    if open_uploads:
+        problems.append(f"{len(open_uploads)} multipart uploads left open")
+    for key in in_bucket:
+        s3.delete_object(Bucket=BUCKET, Key=key)
+    return problems
+
+
+def request_kind(record):
+    path, method = record["path"], record["method"]
+    if path == PAGE:
+        return f"form {method}"
+    for kind, pattern in (("begin", r"/apply/\d+/uploads/$"), ("part URL", r"/parts/\d+/$"),
+                          ("finish", r"/finish/$"), ("poll", r"/apply/uploads/[^/]+/$")):
+        if re.search(pattern, path):
+            return kind
+    return f"{method} {path}"
+
+
+def requests_by_kind(records):
+    """{kind: [requests, worker CPU seconds, worker seconds]} of the gunicorn hook records."""
+    kinds = {}
+    for record in records:
+        if record.get("event") == "request":
+            row = kinds.setdefault(request_kind(record), [0, 0.0, 0.0])
+            row[0] += 1
+            row[1] += record.get("cpu_s", 0.0)
+            row[2] += record["server_s"]
+    return kinds
+
+
+def task_times(upload_ids, since):
+    """(when the last whole-file check finished, in time.time() seconds; the checks' waits in the queue; their
+    run times) for the uploads with these public ids, from django-tasks-db's rows."""
+    from django_tasks_db.models import DBTaskResult
+
+    from applications.models import Upload
+
+    pks = set(Upload.objects.filter(public_id__in=upload_ids).values_list("pk", flat=True))
+    rows = [
+        r for r in DBTaskResult.objects.filter(enqueued_at__gte=datetime.fromtimestamp(since - 1, tz=UTC))
+        if r.task_path.endswith(".verify") and (r.args_kwargs.get("args") or [None])[0] in pks
+    ]
+    if len(rows) != len(upload_ids) or any(r.finished_at is None for r in rows):
+        return None
+    return (
+        max(r.finished_at.timestamp() for r in rows),
+        [(r.started_at - r.enqueued_at).total_seconds() for r in rows],
+        [(r.finished_at - r.started_at).total_seconds() for r in rows],
+    )
+
+
+# --- 1, 3, 4: one size, gunicorn + db_worker ----------------------------------------------------------------
+
+
+def measure(size_mb, rounds=ROUNDS, template=None, worker_interval=WORKER_INTERVAL_S):
+    stack = Stack(template, tasks="database")
+    tmp, s3 = stack.tmp, stack.s3
+    try:
+        fixtures = write_pdfs(tmp, "file", size_mb)
+        warmups = write_pdfs(tmp, "warmup", WARMUP_MB)
+
+        # The app under gunicorn, one sync worker; the whole-file checks in a db_worker beside it.
         conf = tmp / "gunicorn_conf.py"
         conf.write_text(GUNICORN_CONF)
         hooks = HookLog(tmp / "hooks.jsonl")
         app_port = free_port()
-        gunicorn_log = open(tmp / "gunicorn.log", "w")
-        gunicorn = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", str(conf), "-w", "1", "--timeout", "600",
-             "--bind", f"127.0.0.1:{app_port}", "portal.wsgi:application"],
-            cwd=ROOT, env={**os.environ, **app_env, **SERVER_ALLOCATOR_ENV, "BENCH_HOOK_OUT": str(hooks.path)},
-            stdout=gunicorn_log, stderr=subprocess.STDOUT,
-        )
+        stack.start("gunicorn", [
+            PYTHON, "-m", "gunicorn", "-c", str(conf), "-w", "1", "--timeout", "600",
+            "--bind", f"127.0.0.1:{app_port}", "portal.wsgi:application",
+        ], env=stack.server_env(**SERVER_ALLOCATOR_ENV, BENCH_HOOK_OUT=str(hooks.path)))
         worker_pid = hooks.wait(lambda r: r["event"] == "ready", 90, "the gunicorn worker")["pid"]
 
-        browser = Browser("127.0.0.1", app_port)
         serial = itertools.count(1)
-        # CPU seconds per process, to see where each path's work goes (2 cores are shared by all three).
-        cpu_pids = {"client": None, "worker": worker_pid, "moto": moto.pid}
-        direct_cpu = []
+        # CPU seconds per process, to see where each path's work goes (2 cores are shared by all of them).
+        cpu_pids = {"client": None, "worker": worker_pid, "moto": stack.moto.pid}
 
-        def submit(files, extra_headers=None):
-            status, _, page = browser.get(PAGE)
-            if status != 200:
-                raise RuntimeError(f"GET {PAGE} -> {status}")
-            csrf, token = form_tokens(page.decode())
-            fields = {**FIELDS, "csrfmiddlewaretoken": csrf, "submission_token": token}
-            fields["project"] = f"{FIELDS['project']}{next(serial)}"  # one school, one application per project
+        def project():
+            return f"{FIELDS['project']}{next(serial)}"  # one school, one application per project
+
+        # ---- 4. the no-JavaScript path: one multipart POST with the files, relayed to the bucket by the worker
+        def relayed(files, extra_headers=None):
+            browser = Browser("127.0.0.1", app_port)
+            form = browser.open_form()
+            fields = {**FIELDS, "project": project(), "csrfmiddlewaretoken": form.csrf,
+                      "submission_token": form.token, "action": "submit"}
             boundary = uuid.uuid4().hex
             body = tmp / "body.bin"
-            parts = [("work_plan", files[0], "工作方案.pdf")] + [
-                ("evidence", f, f"佐证材料{i}.pdf") for i, f in enumerate(files[1:], 1)
-            ]
+            parts = [(field, path, name) for (field, name), (path, _) in zip(FILE_FIELDS, files, strict=True)]
             body_bytes = write_body(body, fields, parts, boundary)
             requests_before = len([r for r in hooks.records() if r["event"] == "request"])
             before = proc_status(worker_pid)
@@ -421,109 +794,137 @@ def measure(size_mb, rounds=ROUNDS):
             after = proc_status(worker_pid)
             cpu = cpu_spent(cpu_before, cpu_snapshot(cpu_pids))
             body.unlink()
-            location = headers.get("Location", "")
-            match = re.search(r"/apply/receipt/([^/]+)/$", location)
-            if status != 302 or not match:
-                errors = re.findall(r'class="[^"]*error[^"]*"[^>]*>(.*?)<', data.decode(errors="replace"))
-                raise RuntimeError(f"POST -> {status} {location!r}; errors: {errors[:5]}")
-            reference = match.group(1)
-            status, _, _ = browser.get(location)
-            if status != 200:
-                raise RuntimeError(f"receipt {location} -> {status}")
+            reference = receipt_reference(status, headers, data)
             return {
                 "reference": reference, "elapsed": elapsed, "body_bytes": body_bytes, "hook": hook,
-                "before": before, "after": after, "cpu": cpu,
+                "before": before, "after": after, "cpu": cpu, "problems": check_application(s3, reference, files),
             }
 
-        def objects_for(reference):
-            from applications.models import ApplicationFile
-
-            found = {}
-            for row in ApplicationFile.objects.filter(application__reference=reference):
-                try:
-                    found[row.key] = s3.head_object(Bucket=BUCKET, Key=row.key)["ContentLength"]
-                except s3.exceptions.ClientError:
-                    pass
-            return found
-
-        def verify(reference, expected_size, expected_hashes=None):
-            from applications.models import ApplicationFile
-
-            objects = objects_for(reference)
-            rows = list(ApplicationFile.objects.filter(application__reference=reference))
-            in_bucket = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
-            ok = (
-                len(objects) == 3
-                and in_bucket == set(objects)  # nothing else: no second copy, no leftover
-                and all(size == expected_size for size in objects.values())
-                and sorted(r.key for r in rows) == sorted(objects)
-                and all(r.size == expected_size for r in rows)
-            )
-            if expected_hashes is not None:
-                ok = ok and sorted(r.sha256 for r in rows) == sorted(expected_hashes)
-            for key in objects:
-                s3.delete_object(Bucket=BUCKET, Key=key)
-            return ok, len(objects), sorted(set(objects.values()))
-
-        # Warm-up: loads the views, templates, boto3 and the S3 connection in the worker.
-        warm = submit(warmups)
-        verify(warm["reference"], WARMUP_MB * MB)
-
-        def direct():
-            cpu_before = cpu_snapshot(cpu_pids)
+        def boto3_default():
+            """Baseline of the no-JavaScript path: upload_fileobj with boto3's defaults, one file after another."""
             started = time.perf_counter()
-            for i, path in enumerate(fixtures):
+            for i, (path, _) in enumerate(fixtures):
                 with open(path, "rb") as f:
-                    s3.upload_fileobj(f, BUCKET, f"direct/{i}.pdf")
-            elapsed = time.perf_counter() - started
-            direct_cpu.append(cpu_spent(cpu_before, cpu_snapshot(cpu_pids)))
-            sizes = [s3.head_object(Bucket=BUCKET, Key=f"direct/{i}.pdf")["ContentLength"] for i in range(3)]
-            for i in range(3):
-                s3.delete_object(Bucket=BUCKET, Key=f"direct/{i}.pdf")
-            return elapsed, all(size == size_mb * MB for size in sizes)
+                    s3.upload_fileobj(f, BUCKET, f"baseline/{i}.pdf")
+            return time.perf_counter() - started, baseline_ok()
 
-        # Timed rounds, interleaved: the baseline (the same three files straight to the bucket with boto3,
-        # opened from disk), then the submission through the app. Timings are noisy (moto shares 2 cores).
-        direct_times, view_runs, ok, direct_ok = [], [], True, True
+        def boto3_parts():
+            """Baseline of the direct path: upload_file with the portal's part size, one file after another
+            (boto3 sends each file's parts in parallel, 10 threads)."""
+            from boto3.s3.transfer import TransferConfig
+
+            config = TransferConfig(multipart_threshold=PART_MB * MB, multipart_chunksize=PART_MB * MB)
+            started = time.perf_counter()
+            for i, (path, _) in enumerate(fixtures):
+                s3.upload_file(str(path), BUCKET, f"baseline/{i}.pdf", Config=config)
+            return time.perf_counter() - started, baseline_ok()
+
+        def baseline_ok():
+            ok = all(
+                object_sha256(s3, f"baseline/{i}.pdf") == digest for i, (_, digest) in enumerate(fixtures)
+            )
+            for i in range(len(fixtures)):
+                s3.delete_object(Bucket=BUCKET, Key=f"baseline/{i}.pdf")
+            return ok
+
+        log(f"{size_mb} MB: no-JavaScript path ({rounds} rounds)")
+        warm = relayed(warmups)  # loads the views, templates, boto3 and the S3 connection in the worker
+        relay_runs, default_times, baselines_ok = [], [], True
         for _ in range(rounds):
-            elapsed, sizes_ok = direct()
-            direct_times.append(elapsed)
-            direct_ok = direct_ok and sizes_ok
-            run = submit(fixtures)
-            run_ok, count, sizes = verify(run["reference"], size_mb * MB, list(hashes.values()))
-            ok = ok and run_ok
-            view_runs.append(run)
-        direct_s = min(direct_times)
-        first, last = view_runs[0], view_runs[-1]
-        best = min(view_runs, key=lambda r: r["elapsed"])
-
+            elapsed, ok = boto3_default()
+            default_times.append(elapsed)
+            baselines_ok = baselines_ok and ok
+            relay_runs.append(relayed(fixtures))
         # The same again with tracemalloc on in the worker for that request only (slower; not timed).
-        traced = submit(fixtures, {"X-Bench-Trace": "1"})
-        traced_ok, _, _ = verify(traced["reference"], size_mb * MB, list(hashes.values()))
-
+        traced = relayed(fixtures, {"X-Bench-Trace": "1"})
         if os.environ.get("BENCH_PROFILE"):  # a path: one more POST under cProfile, stats written there
-            profiled = submit(fixtures, {"X-Bench-Profile": "1"})
-            verify(profiled["reference"], size_mb * MB)
+            relayed(fixtures, {"X-Bench-Profile": "1"})
             shutil.copy(str(hooks.path) + ".prof", os.environ["BENCH_PROFILE"])
+        temp_files_left = len(list((tmp / "uploads").iterdir()))
 
-        leftovers = len(list((tmp / "uploads").iterdir()))
+        # ---- 1 and 3. the direct path: the script's protocol, then the text-only submission. The db_worker starts
+        # only now: the no-JavaScript path is measured as before, without it.
+        db_worker = stack.start("db_worker", [
+            PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", str(worker_interval),
+        ], env=stack.server_env())
+        cpu_pids["db_worker"] = db_worker.pid
+
+        def direct(files, together=True, script_pace=False):
+            browser = Browser("127.0.0.1", app_port)
+            browser.open_form()  # not timed: the school has the page open
+            first_request = hooks.count_after(lambda r: r.get("path") == PAGE and r["method"] == "GET")
+            cpu_before = cpu_snapshot(cpu_pids)
+            since, started = time.time(), time.perf_counter()
+            uploads = upload_all(browser, files, together=together, script_pace=script_pace)
+            done = time.perf_counter()
+            cpu_uploads = cpu_spent(cpu_before, cpu_snapshot(cpu_pids))
+            tasks = task_times([u["id"] for u in uploads], since)  # read between the two, outside both windows
+            cpu_before_submit = cpu_snapshot(cpu_pids)
+            reference, submit_s = browser.submit_text(project())
+            records = hooks.records_until(first_request, lambda r: r.get("path") == PAGE and r["method"] == "POST")
+            cpu_submit = cpu_spent(cpu_before_submit, cpu_snapshot(cpu_pids))
+            run = {
+                "total": done - started,
+                "parts_sent": max(u["parts_sent"] for u in uploads) - started,
+                "finished": max(u["finished"] for u in uploads) - started,
+                # What uploads.js would show: it asks 0.4 s after finish returns, then 0.8, 1.5 and every 2 s.
+                "script_seen": max(
+                    script_sees(u["finished"], u["accepted"]) if u["checking"] else u["accepted"] for u in uploads
+                ) - started,
+                "submit_s": submit_s,
+                "cpu": {name: cpu_uploads[name] + cpu_submit[name] for name in cpu_uploads},
+                "cpu_submit": cpu_submit,
+                "requests": requests_by_kind(records),
+                "problems": check_application(s3, reference, files),
+            }
+            if tasks is not None:
+                last, waits, runs = tasks
+                run.update(exact=last - since, queue_wait=statistics.mean(waits), check_run=statistics.mean(runs))
+            return run
+
+        log(f"{size_mb} MB: direct path ({rounds} rounds x 2, {CPU_ROUNDS} at the script's pace)")
+        hwm_before_direct = proc_status(worker_pid)
+        direct(warmups)  # loads the upload views, the presigning client, and the checks in the db_worker
+        parts_times, together_runs, one_by_one_runs = [], [], []
+        for _ in range(rounds):
+            elapsed, ok = boto3_parts()
+            parts_times.append(elapsed)
+            baselines_ok = baselines_ok and ok
+            together_runs.append(direct(fixtures, together=True))
+            one_by_one_runs.append(direct(fixtures, together=False))
+        paced_runs = [direct(fixtures, together=True, script_pace=True) for _ in range(CPU_ROUNDS)]
+        hwm_after_direct = proc_status(worker_pid)
+
+        first, last = relay_runs[0], relay_runs[-1]
+        best = min(relay_runs, key=lambda r: r["elapsed"])
         hook = best["hook"]
+        direct_problems = [p for r in together_runs + one_by_one_runs + paced_runs for p in r["problems"]]
         result = {
             "size_mb": size_mb,
-            "files": 3,
+            "files": len(fixtures),
+            "rounds": rounds,
+            "submitted_mb": sum(path.stat().st_size for path, _ in fixtures) / MB,
+            # 1. direct path
+            "parts_baseline_samples": parts_times,
+            "together": together_runs,
+            "one_by_one": one_by_one_runs,
+            "paced": paced_runs,
+            "direct_problems": direct_problems,
+            "direct_checks": len(together_runs + one_by_one_runs + paced_runs),
+            "direct_hwm_growth_mb": (hwm_after_direct["VmHWM"] - hwm_before_direct["VmHWM"]) / 1024,
+            # 4. no-JavaScript path
             "body_mb": best["body_bytes"] / MB,
             "view_s": best["elapsed"],
-            "view_samples": [r["elapsed"] for r in view_runs],
-            "direct_samples": direct_times,
+            "view_samples": [r["elapsed"] for r in relay_runs],
+            "boto3_samples": default_times,
             "server_s": hook["server_s"],
             "storage_s": hook["storage_s"],
-            "direct_s": direct_s,
-            "ratio": best["elapsed"] / direct_s,
-            "median_ratio": statistics.median(r["elapsed"] for r in view_runs) / statistics.median(direct_times),
-            "direct_sizes_ok": direct_ok,
-            "objects_ok": ok and traced_ok,
-            "objects": count,
-            "object_sizes": sizes,
+            "boto3_s": min(default_times),
+            "ratio": best["elapsed"] / min(default_times),
+            "median_ratio": statistics.median(r["elapsed"] for r in relay_runs) / statistics.median(default_times),
+            "relay_cpu": [r["cpu"] for r in relay_runs],
+            "relay_problems": [p for r in relay_runs + [traced] for p in r["problems"]],
+            "baselines_ok": baselines_ok,
             # Peak growth over all the timed submissions: before the first, after the last.
             "hwm_before_mb": first["before"]["VmHWM"] / 1024,
             "hwm_after_mb": last["after"]["VmHWM"] / 1024,
@@ -536,136 +937,305 @@ def measure(size_mb, rounds=ROUNDS):
             "trace_peak_mb": traced["hook"].get("trace_peak", 0) / MB,
             "trace_retained_mb": traced["hook"].get("trace_current", 0) / MB,
             "traced_view_s": traced["elapsed"],
-            "temp_files_left": leftovers,
+            "temp_files_left": temp_files_left,
             "view_cpu": best["cpu"],
-            "direct_cpu": direct_cpu[direct_times.index(direct_s)],
-            "rounds": rounds,
         }
         print(json.dumps(result), flush=True)
         return result
     except Exception:
-        for name in ("gunicorn.log", "moto.log"):
-            path = tmp / name
-            if path.exists():
-                log(f"--- tail of {name} ---")
-                sys.stderr.write("".join(path.read_text(errors="replace").splitlines(True)[-30:]))
+        stack.tails()
         raise
     finally:
-        if gunicorn is not None and gunicorn.poll() is None:
-            gunicorn.send_signal(signal.SIGTERM)
-            try:
-                gunicorn.wait(15)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-                gunicorn.wait()
-        if moto is not None and moto.poll() is None:
-            try:
-                moto.stdin.close()
-                moto.wait(10)
-            except Exception:
-                moto.kill()
-                moto.wait()
-        for handle in (moto_log, gunicorn_log):
-            if handle is not None:
-                handle.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stack.close()
 
 
-# --- the table ----------------------------------------------------------------------------------------------
+# --- 2. the final submission on the dev server --------------------------------------------------------------
 
 
-def main_table(sizes, rounds=ROUNDS):
+def measure_latency(submissions=SUBMISSIONS, template=None):
+    stack = Stack(template, tasks="immediate")
+    try:
+        files = write_pdfs(stack.tmp, "small", WARMUP_MB)
+        port = free_port()
+        server = stack.start("runserver", [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                             env=stack.server_env())
+        wait_for_page(Browser("127.0.0.1", port), server)
+        times, receipts, server_cpu, problems = [], [], [], []
+        for i in range(LATENCY_WARMUP + submissions):
+            browser = Browser("127.0.0.1", port)  # a school's fresh browser: a new session, a new form token
+            browser.open_form()
+            upload_all(browser, files, together=False)  # with immediate tasks, accepted when finish answers
+            cpu_before = cpu_seconds(server.pid)
+            reference, elapsed = browser.submit_text(f"{FIELDS['project']}-{i}")
+            cpu = cpu_seconds(server.pid) - cpu_before
+            started = time.perf_counter()
+            status, _, _ = browser.get(f"/apply/receipt/{reference}/")
+            if status != 200:
+                raise ProtocolError(f"receipt -> {status}")
+            receipt_s = time.perf_counter() - started
+            problems.extend(check_application(stack.s3, reference, files))
+            if i >= LATENCY_WARMUP:
+                times.append(elapsed)
+                receipts.append(receipt_s)
+                server_cpu.append(cpu)
+        result = {"times": times, "receipts": receipts, "server_cpu": server_cpu, "problems": problems}
+        print(json.dumps(result), flush=True)
+        return result
+    except Exception:
+        stack.tails()
+        raise
+    finally:
+        stack.close()
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def verdict(ok):
+    return "meets" if ok else "MISSES"
+
+
+def run_child(args, timeout):
+    proc = subprocess.run([PYTHON, SCRIPT, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        print(f"{' '.join(args)}: measurement failed (exit {proc.returncode}); see stderr above")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main_report(sizes, rounds=ROUNDS, submissions=SUBMISSIONS, latency=True, worker_interval=WORKER_INTERVAL_S):
     started = time.perf_counter()
-    results = []
-    for size in sizes:
-        log(f"measuring 3 x {size} MB in a fresh process ...")
-        proc = subprocess.run(
-            [PYTHON, str(Path(__file__).resolve()), "--size", str(size), "--rounds", str(rounds)],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=900,
-        )
-        if proc.returncode != 0:
-            print(f"size {size} MB: measurement failed (exit {proc.returncode}); see stderr above")
-            continue
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    template = Path(tempfile.mkdtemp(prefix="bench-upload-db-"))
+    try:
+        log("preparing the database (migrate, content, demo call) ...")
+        subprocess.run([PYTHON, SCRIPT, "--prepare", str(template)], cwd=ROOT, check=True, timeout=300)
+        results = []
+        for size in sizes:
+            log(f"measuring 3 x {size} MB in a fresh process ...")
+            result = run_child(["--size", str(size), "--rounds", str(rounds), "--template", str(template),
+                                "--worker-interval", str(worker_interval)], 1200)
+            if result:
+                results.append(result)
+        lat = None
+        if latency:
+            log(f"measuring {submissions} final submissions on the dev server ...")
+            lat = run_child(["--latency", "--submissions", str(submissions), "--template", str(template)], 900)
+    finally:
+        shutil.rmtree(template, ignore_errors=True)
 
     print()
-    print("Upload path benchmark: multipart POST over real HTTP to gunicorn (1 sync worker, portal.settings.test),")
-    print(f"server allocator settings as in `make serve`: {SERVER_ALLOCATOR_ENV}")
-    print("S3 storage = django-storages -> moto server (own process); baseline = boto3 upload_fileobj of the same files.")
-    print("3 files per submission (work_plan + 2 evidence), each a PDF of the given size. One fresh process per size.")
+    print("Upload benchmark: gunicorn (1 sync worker, portal.settings.test, allocator settings of `make serve`:")
+    print(f"{SERVER_ALLOCATOR_ENV}), S3 = moto server in its own process, PORTAL_TASKS=database with a db_worker")
+    default = ", its default" if worker_interval == WORKER_INTERVAL_S else f"; the default is {WORKER_INTERVAL_S:g}"
+    print(f"(--interval {worker_interval:g}{default}). 3 files per submission (work_plan + 2 evidence), real PDFs.")
+    print(f"Times are the best of {rounds} interleaved rounds (medians in brackets). Indicative on a busy machine.")
+    report_direct(results)
+    report_latency(lat, submissions)
+    report_cpu(results)
+    report_relayed(results, rounds)
+    print()
+    print(f"total wall time {time.perf_counter() - started:.0f}s")
+
+
+def best_and_median(runs, key):
+    values = [r[key] for r in runs if key in r]
+    return (min(values), statistics.median(values)) if values else (float("nan"), float("nan"))
+
+
+def report_direct(results):
+    print()
+    print("== 1. Direct path, the school's time: begin, sign + PUT each part, finish, until accepted (3 files) ==")
+    print(f"baseline = boto3 upload_file of the same files to the same moto, one after another, {PART_MB} MB parts")
+    print("(TransferConfig; boto3 sends a file's parts 10 at a time). direct = the script's protocol: parts one after")
+    print("another within a file, the 3 files at the same time ('together', as the script uploads a selection) or")
+    print("one after another ('one by one': the next begins once the previous one's finish has answered, its check")
+    print("going on meanwhile). Polls every 50 ms; 'exact' = when the last check task finished (its database row).")
+    print()
+    print(f"{'file':>5} {'variant':<10} {'baseline':>9} {'direct':>14} {'ratio':>6} {'of med':>6} {'exact':>6} "
+          f"{'parts':>6} {'finish':>6} {'queue':>6} {'check':>6} {'script':>7} {'submit':>7}")
+    print(f"{'MB':>5} {'':<10} {'s':>9} {'s':>14} {'':>6} {'':>6} {'s':>6} "
+          f"{'sent s':>6} {'s':>6} {'wait s':>6} {'s':>6} {'sees s':>7} {'ms':>7}")
+    for r in results:
+        base_best, base_median = min(r["parts_baseline_samples"]), statistics.median(r["parts_baseline_samples"])
+        for label, runs in (("together", r["together"]), ("one by one", r["one_by_one"])):
+            best, median = best_and_median(runs, "total")
+            exact, _ = best_and_median(runs, "exact")
+            cells = [best_and_median(runs, key)[1] for key in ("parts_sent", "finished", "queue_wait", "check_run")]
+            script, _ = best_and_median(runs, "script_seen")
+            submit = statistics.median(x["submit_s"] for x in runs) * 1000
+            print(
+                f"{r['size_mb']:>5} {label:<10} {base_best:>4.2f}({base_median:.2f}) {best:>7.2f}({median:>5.2f}) "
+                f"{best / base_best:>6.2f} {median / base_median:>6.2f} {exact:>6.2f} "
+                + " ".join(f"{c:>6.2f}" for c in cells)
+                + f" {script:>7.2f} {submit:>7.0f}"
+            )
+    print("ratio = best direct / best baseline; 'of med' = the same of medians. Medians of the rounds: parts sent =")
+    print("until the last part's PUT was answered; finish = until the last finish answered; queue wait / check = the")
+    print("checks' wait in the db_worker's queue and their run (means); script sees = when uploads.js would first")
+    print("show all 3 accepted (0.4, 0.8, 1.5, then every 2 s after finish); submit = the final text-only POST")
+    print("(gunicorn).")
+    print()
+    print(f"target: ratio <= {TARGET_DIRECT_RATIO} (the 'together' variant), the school's time being until its files")
+    print("are stored (the last finish answered: from then on the form can be submitted; a check still running is")
+    print("then done by the submission). Until the background checks have accepted them is printed beside it.")
+    for r in results:
+        base = min(r["parts_baseline_samples"])
+        best, _ = best_and_median(r["together"], "total")
+        exact, _ = best_and_median(r["together"], "exact")
+        parts, _ = best_and_median(r["together"], "parts_sent")
+        stored, _ = best_and_median(r["together"], "finished")
+        print(f"  {r['size_mb']:>3} MB: ratio until stored {stored / base:.2f} {verdict(stored / base <= TARGET_DIRECT_RATIO)}"
+              f"; until the parts were sent {parts / base:.2f}; until accepted (polled) {best / base:.2f}, "
+              f"exact {exact / base:.2f}")
+    for r in results:
+        state = "OK" if not r["direct_problems"] else "MISMATCH: " + "; ".join(r["direct_problems"][:5])
+        print(f"  {r['size_mb']:>3} MB: sha256 of the application's objects in the bucket vs the files on disk, "
+              f"{r['direct_checks']} direct-path submissions: {state}; boto3 baselines "
+              f"{'OK' if r['baselines_ok'] else 'MISMATCH'}")
+
+
+def report_latency(lat, submissions):
+    print()
+    print("== 2. Final submission latency, 3 files already uploaded and accepted (dev server) ==")
+    if lat is None:
+        print("  not measured")
+        return
+    ms = [t * 1000 for t in lat["times"]]
+    p50, p90 = statistics.median(ms), percentile(ms, 0.9)
+    print("manage.py runserver --noreload (portal.settings.test, immediate tasks, S3 = moto); the POST of the text")
+    print(f"fields until its 302, each on a fresh form with its own 3 x {WARMUP_MB} MB uploads "
+          f"({LATENCY_WARMUP} untimed first).")
+    print(f"  n={len(ms)}  p50 {p50:.0f} ms  p90 {p90:.0f} ms  min {min(ms):.0f}  max {max(ms):.0f} ms; "
+          f"server CPU per POST (median) {statistics.median(lat['server_cpu']) * 1000:.0f} ms; "
+          f"the receipt GET after it p50 {statistics.median(lat['receipts']) * 1000:.0f} ms")
+    print(f"  target: p50 <= {TARGET_P50_MS} ms: {verdict(p50 <= TARGET_P50_MS)}; sha256 of the objects vs disk: "
+          + ("OK" if not lat["problems"] else "MISMATCH: " + "; ".join(lat["problems"][:5])))
+
+
+def report_cpu(results):
+    print()
+    print("== 3. Application-server CPU seconds per submitted MB (gunicorn worker, /proc) ==")
+    print("direct = every portal request of the script's protocol for the 3 files (begin, part URLs, finish, polls at")
+    print("the script's 2 s pace) plus the final submission; the whole-file checks run in the db_worker, printed")
+    print(f"apart. no-JS = the multipart POST of the same files. The lower of {CPU_ROUNDS} rounds (direct), of all the")
+    print("timed rounds (no-JS).")
+    print()
+    print(f"{'file':>5} {'sub MB':>7} {'no-JS s':>8} {'ms/MB':>6} {'direct s':>9} {'ms/MB':>6} {'ratio':>7} "
+          f"{'submit s':>9} {'db_worker s':>12} {'moto s':>8}")
+    for r in results:
+        mb = r["submitted_mb"]
+        relay = min(c["worker"] for c in r["relay_cpu"])
+        paced = min(r["paced"], key=lambda x: x["cpu"]["worker"])
+        direct = paced["cpu"]["worker"]
+        print(f"{r['size_mb']:>5} {mb:>7.0f} {relay:>8.3f} {relay / mb * 1000:>6.2f} {direct:>9.3f} "
+              f"{direct / mb * 1000:>6.2f} {direct / relay:>6.1%} {paced['cpu_submit']['worker']:>9.3f} "
+              f"{paced['cpu']['db_worker']:>12.3f} {paced['cpu']['moto']:>8.2f}")
+    print("submit = the final submission's share of 'direct'; db_worker = the check tasks' process over the same")
+    print("window (not the application server), its polling for tasks while idle included.")
+    print("where the direct path's worker CPU goes (requests x mean worker CPU ms / mean worker ms, from the hooks):")
+    for r in results:
+        paced = min(r["paced"], key=lambda x: x["cpu"]["worker"])
+        kinds = paced["requests"].items()
+        print(f"  {r['size_mb']:>3} MB: " + "; ".join(
+            f"{kind} {n} x {cpu / n * 1000:.1f}/{wall / n * 1000:.1f}" for kind, (n, cpu, wall) in kinds
+        ))
+    print(f"target: direct/no-JS <= {TARGET_CPU_SHARE:.0%}")
+    for r in results:
+        relay = min(c["worker"] for c in r["relay_cpu"])
+        direct = min(x["cpu"]["worker"] for x in r["paced"])
+        print(f"  {r['size_mb']:>3} MB: {direct / relay:.1%} {verdict(direct / relay <= TARGET_CPU_SHARE)}; "
+              f"the worker's VmHWM grew {r['direct_hwm_growth_mb']:.1f} MB over all the direct-path rounds")
+
+
+def report_relayed(results, rounds):
+    print()
+    print("== 4. No-JavaScript path: one multipart POST with the 3 files, relayed to the bucket by the worker ==")
+    print("baseline = boto3 upload_fileobj of the same files with its defaults, one after another.")
     print()
     header = (
-        f"{'file':>6} {'body':>7} {'view':>7} {'server':>7} {'in S3':>7} {'direct':>7} {'ratio':>6} "
-        f"{'HWM+1st':>7} {'HWM+all':>8} {'tm peak':>8} {'RSS aft':>8} {'objects':>8} {'tmp':>4}"
+        f"{'file':>5} {'body':>6} {'view':>6} {'server':>6} {'in S3':>6} {'boto3':>6} {'ratio':>6} {'of med':>6} "
+        f"{'HWM+1st':>7} {'HWM+all':>7} {'tm peak':>7} {'RSS aft':>7} {'objects':>8} {'tmp':>4}"
     )
     units = (
-        f"{'MB':>6} {'MB':>7} {'s':>7} {'s':>7} {'s':>7} {'s':>7} {'':>6} "
-        f"{'MB':>7} {'MB':>8} {'MB':>8} {'MB':>8} {'':>8} {'left':>4}"
+        f"{'MB':>5} {'MB':>6} {'s':>6} {'s':>6} {'s':>6} {'s':>6} {'':>6} {'':>6} "
+        f"{'MB':>7} {'MB':>7} {'MB':>7} {'MB':>7} {'sha256':>8} {'left':>4}"
     )
     print(header)
     print(units)
     for r in results:
-        objects = "3 ok" if r["objects_ok"] and r["direct_sizes_ok"] else f"{r['objects']} BAD"
+        objects = "OK" if not r["relay_problems"] and r["baselines_ok"] else "MISMATCH"
         print(
-            f"{r['size_mb']:>6} {r['body_mb']:>7.1f} {r['view_s']:>7.2f} {r['server_s']:>7.2f} {r['storage_s']:>7.2f} "
-            f"{r['direct_s']:>7.2f} {r['ratio']:>6.2f} {r['first_hwm_growth_mb']:>7.1f} {r['hwm_growth_mb']:>8.1f} "
-            f"{r['trace_peak_mb']:>8.1f} {r['rss_after_mb']:>8.1f} {objects:>8} {r['temp_files_left']:>4}"
+            f"{r['size_mb']:>5} {r['body_mb']:>6.1f} {r['view_s']:>6.2f} {r['server_s']:>6.2f} {r['storage_s']:>6.2f} "
+            f"{r['boto3_s']:>6.2f} {r['ratio']:>6.2f} {r['median_ratio']:>6.2f} {r['first_hwm_growth_mb']:>7.1f} "
+            f"{r['hwm_growth_mb']:>7.1f} {r['trace_peak_mb']:>7.1f} {r['rss_after_mb']:>7.1f} {objects:>8} "
+            f"{r['temp_files_left']:>4}"
         )
-    print()
-    print(f"times are the best of {rounds} interleaved rounds (samples below); memory spans all timed POSTs")
     print("view    = client wall time of the POST (send body, server parses/validates/stores, 302 back)")
     print("server  = worker time for the request (gunicorn pre_request -> post_request hooks)")
     print("in S3   = time inside S3Storage.save() (exists check + upload_fileobj), summed over the 3 files; the files")
-    print("          are stored while the request is read (applications/streaming.py), so this overlaps 'server'")
-    print("direct  = boto3 upload_fileobj of the same 3 files from disk, sequentially")
+    print("          are received to temporary files and validated first, then stored: this is part of 'server'")
     print("HWM+1st = growth of the worker's VmHWM (/proc/<pid>/status) across the first timed POST (after a 3 x 1 MB")
     print("          warm-up POST); HWM+all = the same from before the first to after the last timed POST")
-    print("tm peak = tracemalloc peak inside the worker during an identical second POST (tracing only that request)")
+    print("tm peak = tracemalloc peak inside the worker during an identical extra POST (tracing only that request)")
     print("tmp left= Django temporary upload files still on disk after the requests")
     for r in results:
+        cpu = ", ".join(f"{name} {seconds:.2f}" for name, seconds in r["view_cpu"].items())
         print(
-            f"  {r['size_mb']} MB: worker VmHWM {r['hwm_before_mb']:.1f} -> {r['hwm_after_mb']:.1f} MB, "
-            f"VmRSS {r['rss_before_mb']:.1f} -> {r['rss_after_mb']:.1f} MB; warm-up POST grew VmHWM by "
-            f"{r['warmup_hwm_growth_mb']:.1f} MB; tracemalloc retained after request {r['trace_retained_mb']:.1f} MB; "
-            f"traced POST took {r['traced_view_s']:.2f}s; ru_maxrss (inside the worker) grew {r['maxrss_growth_mb']:.1f} MB"
-        )
-        cpu = lambda d: ", ".join(f"{name} {seconds:.2f}" for name, seconds in d.items())  # noqa: E731
-        print(f"        CPU seconds, view: {cpu(r['view_cpu'])}; direct: {cpu(r['direct_cpu'])}")
-        print(
-            f"        view samples {', '.join(f'{t:.2f}' for t in r['view_samples'])}s; direct samples "
-            f"{', '.join(f'{t:.2f}' for t in r['direct_samples'])}s"
+            f"  {r['size_mb']} MB: worker VmHWM {r['hwm_before_mb']:.1f} -> {r['hwm_after_mb']:.1f} MB, VmRSS "
+            f"{r['rss_before_mb']:.1f} -> {r['rss_after_mb']:.1f} MB; warm-up POST grew VmHWM by "
+            f"{r['warmup_hwm_growth_mb']:.1f} MB; ru_maxrss grew {r['maxrss_growth_mb']:.1f} MB; tracemalloc retained "
+            f"{r['trace_retained_mb']:.1f} MB; traced POST {r['traced_view_s']:.2f}s\n"
+            f"        CPU seconds of the best POST: {cpu}\n"
+            f"        view samples {', '.join(f'{t:.2f}' for t in r['view_samples'])}s; boto3 samples "
+            f"{', '.join(f'{t:.2f}' for t in r['boto3_samples'])}s"
         )
     print()
-    print(f"targets: ratio view/direct <= {TARGET_RATIO}; memory growth <= {TARGET_GROWTH_MB} MB and flat in file size")
+    print(f"targets: ratio view/boto3 <= {TARGET_RELAY_RATIO}; worker memory growth <= {TARGET_GROWTH_MB} MB and flat "
+          "in file size")
     for r in results:
-        ratio_ok = "meets" if r["ratio"] <= TARGET_RATIO else "MISSES"
-        mem_ok = "meets" if r["first_hwm_growth_mb"] <= TARGET_GROWTH_MB else "MISSES"
         print(
-            f"  {r['size_mb']:>3} MB: ratio {r['ratio']:.2f} {ratio_ok} (of medians {r['median_ratio']:.2f}); VmHWM growth over one POST "
-            f"{r['first_hwm_growth_mb']:.1f} MB {mem_ok} (over {rounds} POSTs {r['hwm_growth_mb']:.1f} MB)"
+            f"  {r['size_mb']:>3} MB: ratio {r['ratio']:.2f} {verdict(r['ratio'] <= TARGET_RELAY_RATIO)} (of medians "
+            f"{r['median_ratio']:.2f}); VmHWM growth over one POST {r['first_hwm_growth_mb']:.1f} MB "
+            f"{verdict(r['first_hwm_growth_mb'] <= TARGET_GROWTH_MB)} (over {rounds} POSTs {r['hwm_growth_mb']:.1f} MB)"
         )
     if len(results) >= 2:
         a, b = results[0], results[-1]
         print(
-            f"  growth vs size (one POST): {a['size_mb']} MB -> {a['first_hwm_growth_mb']:.1f} MB, {b['size_mb']} MB -> "
-            f"{b['first_hwm_growth_mb']:.1f} MB (tracemalloc {a['trace_peak_mb']:.1f} -> {b['trace_peak_mb']:.1f} MB)"
+            f"  growth vs size (one POST): {a['size_mb']} MB -> {a['first_hwm_growth_mb']:.1f} MB, "
+            f"{b['size_mb']} MB -> {b['first_hwm_growth_mb']:.1f} MB (tracemalloc {a['trace_peak_mb']:.1f} -> "
+            f"{b['trace_peak_mb']:.1f} MB)"
         )
-    print(f"total wall time {time.perf_counter() - started:.0f}s")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, help="run one measurement with files of SIZE MB; print JSON")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="sizes for the table")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds per size (best is reported)")
+    parser.add_argument("--size", type=int, help="measure 1, 3 and 4 with files of SIZE MB only; print JSON")
+    parser.add_argument("--latency", action="store_true", help="measure 2 (final submission latency) only; print JSON")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="file sizes (MB) to run")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="timed rounds per size and path (best reported)")
+    parser.add_argument("--submissions", type=int, default=SUBMISSIONS, help="timed final submissions (part 2)")
+    parser.add_argument("--no-latency", action="store_true", help="skip part 2")
+    parser.add_argument("--worker-interval", type=float, default=WORKER_INTERVAL_S,
+                        help="the db_worker's --interval, seconds (default: %(default)s, db_worker's own default)")
+    parser.add_argument("--template", help=argparse.SUPPRESS)  # a prepared database to copy
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
     parser.add_argument("--moto", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.moto:
         run_moto()
+    elif args.prepare:
+        run_prepare(args.prepare)
     elif args.size:
-        measure(args.size, args.rounds)
+        measure(args.size, args.rounds, args.template, args.worker_interval)
+    elif args.latency:
+        measure_latency(args.submissions, args.template)
     else:
-        main_table(args.sizes, args.rounds)
+        main_report(args.sizes, args.rounds, args.submissions, not args.no_latency, args.worker_interval)
 
 
 if __name__ == "__main__":
