@@ -62,19 +62,20 @@ serve: install var
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(ALLOCATOR_ENV) DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py portal.wsgi
 
-# The browser journeys (tests/e2e) drive Debian's Chromium, with a CJK font so that screenshots show Chinese.
-# As root with apt-get they are installed when missing; otherwise the journeys are skipped with this command.
-E2E_INSTALL := apt-get update && apt-get install -y chromium fonts-wqy-microhei
+# The browser journeys (tests/e2e) drive Debian's Chromium, with a CJK font so that screenshots show Chinese;
+# the malware tests start Debian's clamd with a signature database of their own (tests/test_malware.py).
+# As root with apt-get they are installed when missing; otherwise those tests are skipped with this command.
+E2E_INSTALL := apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei clamav-daemon
 
 browser: var
-	@if [ -x /usr/bin/chromium ] && ls /usr/share/fonts/truetype/wqy /usr/share/fonts/opentype/noto >/dev/null 2>&1; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/clamd ] && ls /usr/share/fonts/truetype/wqy /usr/share/fonts/opentype/noto >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Chromium and a CJK font for the browser tests (log: var/apt-e2e.log)"; \
-	  ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
-	    chromium fonts-wqy-microhei ) >var/apt-e2e.log 2>&1 \
-	  || echo "apt-get failed (see var/apt-e2e.log): the browser tests will be skipped"; \
+	  echo "Installing Chromium, a CJK font and clamd for the browser and malware tests (log: var/apt-e2e.log)"; \
+	  ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    -o DPkg::Lock::Timeout=300 chromium fonts-wqy-microhei clamav-daemon ) >var/apt-e2e.log 2>&1 \
+	  || echo "apt-get failed (see var/apt-e2e.log): the browser and malware tests will be skipped"; \
 	else \
-	  echo "Browser tests (tests/e2e) will be skipped: Chromium or a CJK font is missing. As root: $(E2E_INSTALL)"; \
+	  echo "Browser and malware tests will be skipped: Chromium, a CJK font or clamd is missing. As root: $(E2E_INSTALL)"; \
 	fi
 
 test: install-dev var browser

@@ -13,7 +13,8 @@ def sign_in(client, username, password, address="203.0.113.7"):
 
 
 @pytest.fixture
-def reviewer(db):
+def reviewer(db, settings):
+    settings.AXES_ENABLED = True  # off in the other tests (portal/settings/test.py)
     return ReviewerFactory(username="pingjiang", unit_name="平江县")
 
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.template.defaultfilters import filesizeformat
 
-from . import file_checks
+from . import file_checks, malware
 
 MB = 1024 * 1024
 
@@ -114,6 +114,18 @@ class UploadRule:
         except file_checks.Refused as refused:
             raise ValidationError(
                 "文件“%(name)s”%(problem)s。", params={"name": name, "problem": refused}, code="content"
+            ) from None
+        try:
+            malware.scan(uploaded)
+        except malware.Infected as found:
+            raise ValidationError(
+                "文件“%(name)s”未通过病毒扫描（检测到 %(found)s），已被拒收。请用杀毒软件检查并清除后重新上传。",
+                params={"name": name, "found": found}, code="malware",
+            ) from None
+        except malware.NotScanned:
+            raise ValidationError(
+                "文件“%(name)s”暂时无法完成病毒扫描，没有被保存。请稍后重新上传；如多次失败，请联系市教科院。",
+                params={"name": name}, code="not_scanned",
             ) from None
         uploaded.detected_type = mime
         if not getattr(uploaded, "sha256", None):

@@ -188,6 +188,11 @@ PORTAL_UPLOAD_CLOCK_SKEW_SECONDS = env.int("PORTAL_UPLOAD_CLOCK_SKEW_SECONDS", d
 PORTAL_UPLOAD_PARTS_DIR = env.path("PORTAL_UPLOAD_PARTS_DIR", default=VAR_DIR / "upload-parts")
 PORTAL_UPLOAD_RATE = env("PORTAL_UPLOAD_RATE", default="600/h")  # upload requests (begin, part URLs) per address
 
+# ClamAV's daemon scans every upload when set: unix:///run/clamav/clamd.ctl or tcp://127.0.0.1:3310
+# (applications/apply/malware.py). A file it cannot scan in PORTAL_CLAMD_TIMEOUT seconds is refused.
+PORTAL_CLAMD = env("PORTAL_CLAMD", default="")
+PORTAL_CLAMD_TIMEOUT = env.float("PORTAL_CLAMD_TIMEOUT", default=30)
+
 # Background tasks (django-tasks): the whole-file check of an uploaded file. Immediate (in the request) unless
 # PORTAL_TASKS=database, where `manage.py db_worker` runs them (production: see the README).
 TASKS = {
