@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
-.PHONY: run test install install-dev browser migrate seed serve clean
+.PHONY: run test install install-dev browser migrate seed serve clean prod-local prod-local-stop
 
 # glibc allocator settings for the server: upload pieces (1 MB) come from the heap and are reused, larger
 # buffers (8 MB bucket parts) are returned to the system at once, two arenas at most. Memory stays flat under
@@ -61,6 +61,18 @@ serve: install var
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py migrate --no-input
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(ALLOCATOR_ENV) DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py portal.wsgi
+
+# The production stack on this machine (deploy/prod-local): nginx -> Varnish -> two gunicorn instances, with
+# PostgreSQL, Redis, an S3 server (moto) and the task worker. Installs nginx and Varnish as root when missing.
+prod-local: install-dev var
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends nginx-light varnish wrk >var/apt-stack.log 2>&1; } || true
+	@[ -x /usr/sbin/varnishd ] || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends varnish wrk >>var/apt-stack.log 2>&1; } || true
+	PORT=$(if $(PROD_PORT),$(PROD_PORT),8080) deploy/prod-local
+
+prod-local-stop:
+	deploy/prod-local stop
 
 # The browser journeys (tests/e2e) drive Debian's Chromium, with a CJK font so that screenshots show Chinese;
 # the malware tests start Debian's clamd with a signature database of their own (tests/test_malware.py).

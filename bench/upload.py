@@ -845,7 +845,8 @@ def measure(size_mb, rounds=ROUNDS, template=None, worker_interval=WORKER_INTERV
         # ---- 1 and 3. the direct path: the script's protocol, then the text-only submission. The db_worker starts
         # only now: the no-JavaScript path is measured as before, without it.
         db_worker = stack.start("db_worker", [
-            PYTHON, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", str(worker_interval),
+            PYTHON, "manage.py", "db_worker", "--backend", "worker", "--no-startup-delay", "--no-reload", "--interval",
+            str(worker_interval),
         ], env=stack.server_env())
         cpu_pids["db_worker"] = db_worker.pid
 

@@ -392,7 +392,7 @@ def remove(upload, keep_row=False):
         logger.exception("Could not remove an uploaded file")
 
 
-@task()
+@task(backend="worker")
 def verify(upload_pk):
     """Read the stored object whole: its sha256, and every content check a file posted with the form gets."""
     from ..models import Upload

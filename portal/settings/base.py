@@ -136,6 +136,17 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://portal"),
 }
+# With a shared cache (Redis: CACHE_URL=rediscache://…) sessions live there too, beside the database.
+SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+
+# The front cache (Varnish, deploy/varnish.vcl) in front of the app servers: Wagtail purges a page, and the pages
+# that list it, when it is published, unpublished or moved (portal/front_cache.py). Unset: no front cache.
+PORTAL_FRONT_CACHE = env("PORTAL_FRONT_CACHE", default="")
+INSTALLED_APPS.append("wagtail.contrib.frontend_cache")  # without WAGTAILFRONTENDCACHE it purges nothing
+if PORTAL_FRONT_CACHE:
+    WAGTAILFRONTENDCACHE = {
+        "varnish": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": PORTAL_FRONT_CACHE}
+    }
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -193,14 +204,18 @@ PORTAL_UPLOAD_RATE = env("PORTAL_UPLOAD_RATE", default="600/h")  # upload reques
 PORTAL_CLAMD = env("PORTAL_CLAMD", default="")
 PORTAL_CLAMD_TIMEOUT = env.float("PORTAL_CLAMD_TIMEOUT", default=30)
 
-# Background tasks (django-tasks): the whole-file check of an uploaded file. Immediate (in the request) unless
-# PORTAL_TASKS=database, where `manage.py db_worker` runs them (production: see the README).
+# Background tasks (django-tasks). "worker": the portal's own (the whole-file check of uploads, notification
+# emails), run by `manage.py db_worker` when PORTAL_TASKS=database, else at once in the request. "default":
+# Wagtail's (front-cache purges, search index), always at once, so that an edit is on the public page as soon as
+# its publish returns.
+_WORKER_BACKEND = (
+    "django_tasks_db.DatabaseBackend"
+    if env("PORTAL_TASKS", default="immediate") == "database"
+    else "django_tasks.backends.immediate.ImmediateBackend"
+)
 TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend"
-        if env("PORTAL_TASKS", default="immediate") == "database"
-        else "django_tasks.backends.immediate.ImmediateBackend"
-    }
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "worker": {"BACKEND": _WORKER_BACKEND},
 }
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):

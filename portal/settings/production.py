@@ -17,7 +17,8 @@ if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No page of the portal is framed; Wagtail's preview panel sets SAMEORIGIN on its own responses.
 X_FRAME_OPTIONS = "DENY"
-PORTAL_LOAD_DEMO = False
+# Demo call and accounts: never on a real server; `make prod-local` turns them on to try the stack locally.
+PORTAL_LOAD_DEMO = env.bool("PORTAL_LOAD_DEMO", default=False)
 
 # Static files are served by WhiteNoise from STATIC_ROOT (filled by collectstatic, which `make serve` runs),
 # compressed and with hashed names so that browsers may cache them for ever.

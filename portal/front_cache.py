@@ -1,0 +1,35 @@
+"""What else to purge from the front cache (Varnish) when a page changes.
+
+Wagtail's frontend_cache app purges the page itself on publish and unpublish. Pages here also show other pages:
+the home page lists the current call and the latest notices, a call lists its annexes and its form, the notice
+index lists the calls. So the page's live ancestors go with it; and when the site settings change (the footer on
+every page), every live page goes. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE (set from
+PORTAL_FRONT_CACHE) a purge does nothing."""
+
+
+def purge_with_ancestors(sender, instance, **kwargs):
+    from wagtail.contrib.frontend_cache.utils import PurgeBatch
+
+    batch = PurgeBatch()
+    batch.add_pages(instance.get_ancestors().live().filter(depth__gt=1).specific())
+    batch.purge()
+
+
+def purge_every_page(sender, instance, **kwargs):
+    from wagtail.contrib.frontend_cache.utils import PurgeBatch
+    from wagtail.models import Page
+
+    batch = PurgeBatch()
+    batch.add_pages(Page.objects.live().filter(depth__gt=1).specific())
+    batch.purge()
+
+
+def connect():
+    from django.db.models.signals import post_save
+    from wagtail.signals import page_published, page_unpublished
+
+    from home.models import PortalSettings
+
+    page_published.connect(purge_with_ancestors, dispatch_uid="portal.front_cache.published")
+    page_unpublished.connect(purge_with_ancestors, dispatch_uid="portal.front_cache.unpublished")
+    post_save.connect(purge_every_page, sender=PortalSettings, dispatch_uid="portal.front_cache.settings")

@@ -1,0 +1,53 @@
+"""Publishing purges the front cache: the page, and the pages that list it (its ancestors); a change of the site
+settings (the footer on every page) purges every page. The purges go over HTTP, as to Varnish (deploy/varnish.vcl),
+here to a small server that records them."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+@pytest.fixture
+def purges(settings):
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PURGE(self):  # noqa: N802 (the HTTP method's name)
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    location = f"http://127.0.0.1:{server.server_port}"
+    settings.PORTAL_FRONT_CACHE = location
+    settings.WAGTAILFRONTENDCACHE = {
+        "varnish": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": location}
+    }
+    yield received
+    server.shutdown()
+
+
+def test_publishing_an_annex_purges_it_and_the_pages_that_list_it(db, only_2019, purges):
+    from notices.models import QuotaTablePage
+
+    annex = QuotaTablePage.objects.live().first()
+    annex.save_revision().publish()
+    call = annex.get_parent()
+    assert annex.url in purges  # Wagtail's own purge
+    assert call.url in purges and "/" in purges  # the call lists its annexes; the home page lists the call
+
+
+def test_changing_the_site_settings_purges_every_page(db, only_2019, purges):
+    from wagtail.models import Page, Site
+
+    from home.models import PortalSettings
+
+    portal_settings = PortalSettings.for_site(Site.objects.get(is_default_site=True))
+    portal_settings.save()
+    live = {p.url for p in Page.objects.live().filter(depth__gt=1).specific()}
+    assert live <= set(purges) and len(live) > 5
