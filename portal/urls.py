@@ -11,6 +11,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("search/", views.search, name="search"),
     path("favicon.ico", views.favicon),
+    path("healthz", views.health, name="health"),
     path("", include("applications.urls")),
 ]
 

@@ -3,10 +3,11 @@ import sys
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
-from django.http import UnreadablePostError
+from django.http import HttpResponse, UnreadablePostError
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.utils.cache import add_never_cache_headers
 from wagtail.models import Page
 
 from .cjk_search import excerpt, searchable_text
@@ -21,6 +22,14 @@ def search(request):
     for page in shown:  # only the pages shown: an excerpt reads the page's text (and its rows) from the database
         page.search_excerpt = excerpt(searchable_text(page), query)
     return TemplateResponse(request, "search.html", {"query": query, "results": shown})
+
+
+def health(request):
+    """For the load balancer and the front cache's health probes: the app server answers (no database, no
+    template), never cached. Also the bare Django view bench/read.py measures pages against."""
+    response = HttpResponse(b"ok", content_type="text/plain")
+    add_never_cache_headers(response)
+    return response
 
 
 def favicon(request):

@@ -51,3 +51,10 @@ def test_changing_the_site_settings_purges_every_page(db, only_2019, purges):
     portal_settings.save()
     live = {p.url for p in Page.objects.live().filter(depth__gt=1).specific()}
     assert live <= set(purges) and len(live) > 5
+
+
+def test_the_health_check_answers_without_the_database_and_is_never_cached(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
+    assert "no-store" in response["Cache-Control"]

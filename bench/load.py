@@ -1,0 +1,199 @@
+"""Deadline-day load on the production stack (`make prod-local`): applicants submitting while the public reads.
+
+    make prod-local                      # first
+    .venv/bin/python bench/load.py       # 400 applicants within 60 s, 64 readers; --applicants, --seconds, --readers
+
+Loopback only, bounded in time. Nothing is asserted; it prints:
+- the readers' rate on the notice page (wrk, 64 connections through nginx and Varnish) alone, then during the load
+  (target: >= 0.5 of the unloaded rate);
+- the applicants: each GETs the form and POSTs the whole application (the form without JavaScript: text and
+  1-2 MB of files in one multipart body, the heavier path for the server) through nginx, arriving evenly over the
+  window; each from its own loopback address (127.0.0.N), as schools come from their own addresses, so that the
+  per-address throttles apply as on the day. Throughput, p50/p95/p99 of the submission (target: p95 <= 1.5 s),
+  errors (target: 0);
+- afterwards: every accepted application exists exactly once, with its files, each of the sha256 sent; the bucket
+  holds no object that no application refers to.
+"""
+
+import argparse
+import hashlib
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUN = ROOT / "var" / "prod-local"
+FORM = "/notices/demo-2019-pilot-projects/demo-apply/"
+NOTICE = "/notices/demo-2019-pilot-projects/"
+RUN_ID = uuid.uuid4().hex[:6]
+
+
+def load_env():
+    if not (RUN / "env").exists():
+        sys.exit("The stack is not set up: run `make prod-local` first.")
+    for line in (RUN / "env").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key:
+            os.environ.setdefault(key, value)
+    import django
+
+    django.setup()
+
+
+def files_for(n):
+    """1-2 MB of real PDFs for applicant ``n``: a work plan and one piece of evidence."""
+    from tests.sample_pdf import pdf_pieces
+
+    size = 1024 * 1024 + (n * 7919) % (1024 * 1024)
+    plan = b"".join(pdf_pieces(size * 2 // 3))
+    evidence = b"".join(pdf_pieces(size // 3))
+    return [("work_plan", f"方案{n}.pdf", plan), ("evidence", f"佐证{n}.pdf", evidence)]
+
+
+def multipart(fields, files):
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, filename, data in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode() + data + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def apply(n, port):
+    """One school: GET the form, POST the application. Returns (seconds of the POST, reference or error)."""
+    source = f"127.0.0.{2 + n % 250}"
+    connection = http.client.HTTPConnection("127.0.0.1", port, source_address=(source, 0), timeout=120)
+    try:
+        connection.request("GET", FORM)
+        response = connection.getresponse()
+        page = response.read().decode()
+        cookies = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        token = re.search(r'name="submission_token" value="([^"]+)"', page).group(1)
+        files = files_for(n)
+        body, content_type = multipart({
+            "csrfmiddlewaretoken": csrf, "submission_token": token, "action": "submit", "unit": "平江县",
+            "school": f"压测学校{RUN_ID}-{n}", "category": "智慧教育实践与探究", "project": f"压测项目{n}",
+            "furong": "否", "leader": "张校长", "leader_phone": "13812345678", "contact": "李老师",
+            "contact_phone": "13912345678", "summary": "压测", "consent": "on", "website": "",
+        }, files)
+        started = time.perf_counter()
+        connection.request("POST", FORM, body, {"Content-Type": content_type, "Cookie": cookies,
+                                                  "Referer": f"http://127.0.0.1:{port}{FORM}"})
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - started
+        location = response.headers.get("Location", "")
+        match = re.search(r"/apply/receipt/([^/]+)/", location)
+        if response.status != 302 or not match:
+            return elapsed, f"error {response.status}", files
+        return elapsed, match.group(1), files
+    except Exception as error:  # noqa: BLE001 (a failed applicant is a figure, not a crash)
+        return None, f"error {type(error).__name__}: {error}", []
+    finally:
+        connection.close()
+
+
+def readers(port, seconds, connections):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}{NOTICE}"],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, int(errors.group(1)) if errors else 0
+
+
+def check(results):
+    """Every accepted application once, with its files' sha256; no object in the bucket without an application."""
+    from django.core.files.storage import storages
+
+    from applications.models import Application, ApplicationFile, Upload
+
+    problems = []
+    accepted = {ref: files for _, ref, files in results if not ref.startswith("error")}
+    found = {a.reference: a for a in Application.objects.filter(school__startswith=f"压测学校{RUN_ID}-")}
+    if set(found) != set(accepted):
+        problems.append(f"{len(accepted)} accepted, {len(found)} in the database")
+    for reference, files in accepted.items():
+        application = found.get(reference)
+        if application is None:
+            continue
+        stored = {f.original_name: f.sha256 for f in application.files.all()}
+        sent = {name: hashlib.sha256(data).hexdigest() for _, name, data in files}
+        if stored != sent:
+            problems.append(f"{reference}: files differ")
+    bucket = storages["applications"].bucket
+    keys = {o.key for o in bucket.objects.all()}
+    known = set(ApplicationFile.objects.values_list("key", flat=True)) | set(Upload.objects.values_list("key", flat=True))
+    orphans = keys - known
+    if orphans:
+        problems.append(f"{len(orphans)} objects in the bucket that no application refers to")
+    return problems, len(keys)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PROD_PORT", 8080)))
+    parser.add_argument("--applicants", type=int, default=400)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--readers", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=32, help="applicants in flight at most")
+    args = parser.parse_args()
+    load_env()
+    print(f"== bench/load.py: {args.applicants} applicants over {args.seconds} s, {args.readers} readers; "
+          f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores for everything")
+    alone, _ = readers(args.port, 5, args.readers)
+    print(f"readers alone: {alone:,.0f} req/s on the notice page")
+
+    reading = {}
+
+    def read_meanwhile():
+        reading["rate"], reading["errors"] = readers(args.port, args.seconds + 5, args.readers)
+
+    reader = threading.Thread(target=read_meanwhile)
+    reader.start()
+    started = time.perf_counter()
+
+    def arrive(n):
+        delay = started + n * args.seconds / args.applicants - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        return apply(n, args.port)
+
+    with ThreadPoolExecutor(args.concurrency) as pool:
+        results = list(pool.map(arrive, range(args.applicants)))
+    took = time.perf_counter() - started
+    reader.join()
+
+    times = sorted(t for t, ref, _ in results if t is not None and not ref.startswith("error"))
+    errors = [ref for _, ref, _ in results if ref.startswith("error")]
+    quantile = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")  # noqa: E731
+    print(f"applicants: {len(times)} accepted in {took:.1f} s ({len(times) / took * 60:.0f}/min), "
+          f"{len(errors)} errors{': ' + '; '.join(sorted(set(errors))[:5]) if errors else ''}")
+    print(f"submission (the POST until its answer): p50 {quantile(0.5):.2f} s, p95 {quantile(0.95):.2f} s, "
+          f"p99 {quantile(0.99):.2f} s, mean {statistics.mean(times) if times else 0:.2f} s")
+    print(f"readers during the load: {reading['rate']:,.0f} req/s ({reading['rate'] / alone:.2f} of alone), "
+          f"{reading['errors']} errors")
+    problems, objects = check(results)
+    print(f"afterwards: {'every accepted application once with its files (sha256 checked), no orphan object' if not problems else '; '.join(problems)} "
+          f"({objects} objects in the bucket)")
+    print("targets: submission p95 <= 1.5 s: " + ("meets" if quantile(0.95) <= 1.5 else "misses")
+          + f"; readers >= 0.5 of alone: {'meets' if reading['rate'] >= 0.5 * alone else 'misses'}"
+          + f"; 0 errors: {'meets' if not errors and not reading['errors'] else 'misses'}")
+
+
+if __name__ == "__main__":
+    main()
