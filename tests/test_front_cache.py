@@ -53,7 +53,7 @@ def test_changing_the_site_settings_purges_every_page(db, only_2019, purges):
     assert live <= set(purges) and len(live) > 5
 
 
-def test_the_health_check_answers_without_the_database_and_is_never_cached(client, django_assert_num_queries):
+def test_the_health_check_answers_without_the_database_and_is_never_cached(db, client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
