@@ -122,11 +122,8 @@ class _Setup:
         return cls.var_dir, cls.log
 
 
-@pytest.fixture(scope="session")
-def server():
-    var_dir, log = _Setup.wait()
-    env = _server_env(var_dir)
-    accounts = dict(re.findall(r"用户名 (\S+)\s+密码 (\S+)", (var_dir / "demo-accounts.txt").read_text("utf-8")))
+def _runserver(env, log, log_path):
+    """`manage.py runserver` on a free port with ``env``; returns (process, url) once it answers."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
@@ -137,12 +134,20 @@ def server():
     while True:
         try:
             urllib.request.urlopen(url + "/status/", timeout=2).close()
-            break
+            return process, url
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail("the e2e server did not start:\n" + (var_dir / "server.log").read_text())
+                pytest.fail("the e2e server did not start:\n" + log_path.read_text())
             time.sleep(0.1)  # polling for the port; the browser steps never sleep
+
+
+@pytest.fixture(scope="session")
+def server():
+    var_dir, log = _Setup.wait()
+    env = _server_env(var_dir)
+    accounts = dict(re.findall(r"用户名 (\S+)\s+密码 (\S+)", (var_dir / "demo-accounts.txt").read_text("utf-8")))
+    process, url = _runserver(env, log, var_dir / "server.log")
     yield Server(url, var_dir, accounts)
     process.terminate()
     process.wait(10)
@@ -176,9 +181,6 @@ def bucket_server(server, s3_server):
     set as in the README): the browser sends file parts straight to the bucket."""
     bucket = "e2e-applications"
     s3_server["client"].create_bucket(Bucket=bucket)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    allow_uploads_from(s3_server["client"], bucket, url)
     env = _server_env(server.var_dir)
     env.update(
         AWS_STORAGE_BUCKET_NAME=bucket, AWS_S3_ENDPOINT_URL=s3_server["endpoint"], AWS_ACCESS_KEY_ID="testing",
@@ -186,20 +188,8 @@ def bucket_server(server, s3_server):
         PORTAL_UPLOAD_MAX_FILE_MB="40", PORTAL_UPLOAD_RATE="10000/h",
     )
     log = open(server.var_dir / "bucket-server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/status/", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the bucket server did not start:\n" + (server.var_dir / "bucket-server.log").read_text())
-            time.sleep(0.1)
+    process, url = _runserver(env, log, server.var_dir / "bucket-server.log")
+    allow_uploads_from(s3_server["client"], bucket, url)
     yield BucketServer(url, server.var_dir, server.accounts, {**s3_server, "bucket": bucket})
     process.terminate()
     process.wait(10)
