@@ -4,12 +4,15 @@ Wagtail's frontend_cache app purges the page itself on publish and unpublish. Pa
 the home page lists the current call and the latest notices, a call lists its annexes and its form, the notice
 index lists the calls. So the page's live ancestors go with it; and when the site settings change (the footer on
 every page), every live page goes. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE (set from
-PORTAL_FRONT_CACHE) a purge does nothing."""
+PORTAL_FRONT_CACHE) a purge does nothing. Django's own page cache (portal/page_cache.py) is emptied with it."""
+
+from . import page_cache
 
 
 def purge_with_ancestors(sender, instance, **kwargs):
     from wagtail.contrib.frontend_cache.utils import PurgeBatch
 
+    page_cache.empty()
     batch = PurgeBatch()
     batch.add_pages(instance.get_ancestors().live().filter(depth__gt=1).specific())
     batch.purge()
@@ -19,6 +22,7 @@ def purge_every_page(sender, instance, **kwargs):
     from wagtail.contrib.frontend_cache.utils import PurgeBatch
     from wagtail.models import Page
 
+    page_cache.empty()
     batch = PurgeBatch()
     batch.add_pages(Page.objects.live().filter(depth__gt=1).specific())
     batch.purge()

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.content_policy.admin_inline_scripts",
+    "portal.page_cache.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +137,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://portal"),
 }
+# Whole public pages, shared by every worker (portal/page_cache.py); unset: no page cache.
+if env("PORTAL_PAGE_CACHE_URL", default=""):
+    CACHES["pages"] = env.cache("PORTAL_PAGE_CACHE_URL")
+PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=3600)
 # With a shared cache (Redis: CACHE_URL=rediscache://…) sessions live there too, beside the database.
 SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
