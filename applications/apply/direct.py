@@ -424,7 +424,11 @@ def check_whole(upload):
             finally:
                 checked.close()
     except ValidationError as error:
-        refuse(upload, " ".join(error.messages).rstrip("。") + "。已被删除，请重新选择。")
+        # The checks' messages begin with the file's name; a refusal is shown after the name (the form's error,
+        # the upload list, the script), so it is kept without it.
+        named = f"文件“{upload.original_name}”"
+        problem = " ".join(message.removeprefix(named) for message in error.messages).rstrip("。")
+        refuse(upload, problem + "。已被删除，请重新选择。")
         return upload
     except Exception:
         logger.exception("Checking an uploaded file failed")
