@@ -193,8 +193,8 @@ PORTAL_UPLOAD_RATE = env("PORTAL_UPLOAD_RATE", default="600/h")  # upload reques
 PORTAL_CLAMD = env("PORTAL_CLAMD", default="")
 PORTAL_CLAMD_TIMEOUT = env.float("PORTAL_CLAMD_TIMEOUT", default=30)
 
-# Background tasks (django-tasks): the whole-file check of an uploaded file. Immediate (in the request) unless
-# PORTAL_TASKS=database, where `manage.py db_worker` runs them (production: see the README).
+# Background tasks (django-tasks): the whole-file check of an uploaded file, the office's notification email.
+# Immediate (in the request) unless PORTAL_TASKS=database, where `manage.py db_worker` runs them (see the README).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend"
