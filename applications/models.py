@@ -1,4 +1,5 @@
 import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
@@ -160,11 +161,13 @@ class ApplicationFormPage(AbstractEmailForm):
         return response
 
     def refusal(self, request):
-        """The answer to a POST refused before its form is read, or None."""
+        """The answer to a POST refused before its form is read, or None. A form closed meanwhile (the deadline
+        passed while the school was typing) or broken by an edit shows what was typed back, read-only, for the
+        school to copy: nothing of it is saved, and no posted file is stored."""
         if not self.is_open():
-            return self.render_form(request, None, 403)
+            return self.render_form(request, None, 403, typed_back=self.typed_back(request))
         if self.configuration_problems():
-            return self.render_form(request, None, 503)
+            return self.render_form(request, None, 503, typed_back=self.typed_back(request))
         if throttle.throttled(request, "apply-posts", settings.PORTAL_POST_RATE):
             return self.render_form(request, self.retyped_form(request), 429, page_errors=[TOO_FREQUENT])
         upload_error = getattr(request, "upload_error", None)
@@ -214,6 +217,43 @@ class ApplicationFormPage(AbstractEmailForm):
         messages.success(request, drafts.saved_message(draft))
         return redirect(f"{self.url}?draft={draft.reference}")
 
+    def typed_back(self, request):
+        """What a refused POST carried, for showing back (see ``shown_back``); its posted files are named only."""
+        files = [
+            PurePath(posted.name).name
+            for field in self.get_form_fields()
+            if field.field_type in ("file", "files")
+            for posted in request.FILES.getlist(field.clean_name)
+        ]
+        verb = "暂存" if request.POST.get("action") == "draft" else "提交"
+        return self.shown_back(
+            request.POST.getlist,
+            heading=f"您填写的内容（未{verb}）",
+            note=f"本次{verb}没有被接受，填写的内容和所选文件都没有保存。以下是您刚才填写的内容，请复制留存。",
+            files=files,
+        )
+
+    def draft_shown_back(self, draft):
+        """A draft opened while the form takes no submission: its text, read-only."""
+        values = draft.form_data if isinstance(draft.form_data, dict) else {}
+        return self.shown_back(
+            lambda name: values.get(name) if isinstance(values.get(name), list) else [values.get(name) or ""],
+            heading=f"草稿 {draft.reference} 的内容（未提交）",
+            note="这份草稿没有提交，现在也不能提交。以下是草稿中填写的内容，请复制留存。",
+        )
+
+    def shown_back(self, values_of, heading, note, files=()):
+        """{heading, note, fields: [(label, text)] in the form's order, files}; ``values_of(name)`` gives a
+        field's values as typed."""
+        fields = []
+        for field in self.get_form_fields():
+            if field.field_type in ("file", "files"):
+                continue
+            values = [str(v) for v in values_of(field.clean_name) if str(v).strip()]
+            if values:
+                fields.append((field.label, "、".join(values)))
+        return {"heading": heading, "note": note, "fields": fields, "files": list(files)}
+
     def retyped_form(self, request):
         typed = {k: request.POST.get(k) for k in request.POST if k not in ("csrfmiddlewaretoken", "submission_token")}
         return self.get_form(initial=typed, page=self, user=request.user)
@@ -237,6 +277,8 @@ class ApplicationFormPage(AbstractEmailForm):
         context["files_need_reselecting"] = request.method == "POST" and bool(request.FILES)
         state = getattr(self, "_form_state", None)
         context["form_state"] = state
+        if context["window_state"] != "open" and state and state.draft:
+            context["typed_back"] = self.draft_shown_back(state.draft)  # a refused POST shows its own text instead
         context["direct_to_bucket"] = direct.direct_to_bucket()
         context["draft_days"] = settings.PORTAL_DRAFT_DAYS
         return context

@@ -198,10 +198,11 @@ def test_disguised_files_are_refused_on_this_path_too_naming_the_file(client, pa
     finished = upload_file(client, page, token, name, data)
     assert finished["state"] == "refused", finished
     assert says in finished["problem"] and "请" in finished["problem"]
+    assert name not in finished["problem"]  # the page and the script show it after the file's name
     assert storage() == []
     response = submit_text_only(client, page, token)
     assert not Application.objects.exists()
-    assert name in soup(response).find(id="error-summary").get_text()
+    assert soup(response).find(id="error-summary").get_text().count(name) == 1
 
 
 @pytest.mark.parametrize("name,size,says", [

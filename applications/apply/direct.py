@@ -409,22 +409,25 @@ def check_whole(upload):
     storage = application_storage()
     digest = hashlib.sha256()
     try:
-        with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, suffix=".upload") as copy:
+        # A copy without a name (as uploads.ReceivedFile): a worker killed mid-check leaves nothing on disk.
+        with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
             with storage.open(upload.key, "rb") as stored:
                 for chunk in iter(lambda: stored.read(MB), b""):
                     digest.update(chunk)
                     copy.write(chunk)
             copy.flush()
-            checked = File(open(copy.name, "rb"), name=upload.original_name)  # noqa: SIM115 (closed below)
-            try:
-                checked.sha256 = digest.hexdigest()
-                if rule is None:
-                    raise ValidationError("该字段已不再接受文件，请删除后重新上传。")
-                rule.validate(checked)
-            finally:
-                checked.close()
+            copy.seek(0)
+            checked = File(copy, name=upload.original_name)
+            checked.sha256 = digest.hexdigest()
+            if rule is None:
+                raise ValidationError("该字段已不再接受文件，请删除后重新上传。")
+            rule.validate(checked)
     except ValidationError as error:
-        refuse(upload, " ".join(error.messages).rstrip("。") + "。已被删除，请重新选择。")
+        # The checks' messages begin with the file's name; a refusal is shown after the name (the form's error,
+        # the upload list, the script), so it is kept without it.
+        named = f"文件“{upload.original_name}”"
+        problem = " ".join(message.removeprefix(named) for message in error.messages).rstrip("。")
+        refuse(upload, problem + "。已被删除，请重新选择。")
         return upload
     except Exception:
         logger.exception("Checking an uploaded file failed")

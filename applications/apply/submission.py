@@ -1,11 +1,14 @@
 """Turning a valid form into one Application, all or nothing."""
 
 import logging
+from functools import partial
 from pathlib import PurePath
 
+from django.apps import apps
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from notices.models import Unit
 
@@ -18,7 +21,8 @@ from .storage import application_storage, new_key, unreachable
 from .uploads import extension_of
 
 # This module imports no model of its own app: it reaches applications through the form page's
-# get_submission_class() and the related managers, so that models.py can use it (process_form_submission).
+# get_submission_class() and the related managers, so that models.py can use it (process_form_submission); the
+# task below, which starts from a bare primary key, asks the app registry.
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +242,10 @@ def create_application(page, form):
     except BaseException:
         remove_stored(stored_keys)
         raise
-    transaction.on_commit(lambda: notify_office(page, application))
+    # The office's email is a task: with PORTAL_TASKS=database the worker sends it, and while no worker runs it
+    # waits in the database. Enqueued once the application is committed (robust: a failure to enqueue is logged,
+    # the school still gets its receipt).
+    transaction.on_commit(partial(notify_office.enqueue, application.pk), robust=True)
     return application, True
 
 
@@ -259,11 +266,19 @@ def _jsonable(data):
     return {k: (str(v) if not isinstance(v, (str, int, float, bool, list, type(None))) else v) for k, v in data.items()}
 
 
-def notify_office(page, application):
+@task(backend="worker")
+def notify_office(application_pk):
     """One email per application to the office's address, with no personal data in it: the reviewers read
-    names and phone numbers in the admin."""
-    if not page.to_address:
-        return
+    names and phone numbers in the admin. A mail server that fails makes the task fail (logged, and recorded
+    with its traceback by the database backend); the application is saved whatever happens here."""
+    Application = apps.get_model("applications", "Application")
+    application = Application.objects.select_related("page", "unit").filter(pk=application_pk).first()
+    if application is None:  # deleted before the task ran (purge_applications)
+        return None
+    page = application.page
+    recipients = [a.strip() for a in page.to_address.split(",") if a.strip()]
+    if not recipients:
+        return None
     body = "\n".join(
         [
             f"收到新的申报：{application.reference}",
@@ -273,12 +288,5 @@ def notify_office(page, application):
             f"试点项目名称：{application.project_name}",
         ]
     )
-    try:
-        send_mail(
-            page.subject or f"新申报 {application.reference}",
-            body,
-            page.from_address or None,
-            [a.strip() for a in page.to_address.split(",") if a.strip()],
-        )
-    except Exception:
-        logger.exception("Notification email for an application could not be sent")
+    send_mail(page.subject or f"新申报 {application.reference}", body, page.from_address or None, recipients)
+    return application.reference

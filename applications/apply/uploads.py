@@ -1,20 +1,24 @@
 """Upload validation: the one place that decides whether a file is accepted.
 
 - Sizes are enforced while the request body is read (``LimitedUploadHandler``), so an oversized upload is
-  never held whole, in memory or on disk; files go to temporary files on disk, never to memory.
+  never held whole, in memory or on disk; files go to temporary files on disk, never to memory. Those files have
+  no name (``ReceivedFile``): the system frees them when the request ends, and also when its worker is killed
+  mid-upload, so no copy of a school's files outlives the process that received it.
 - A file is accepted by its extension *and* its content: the type is sniffed from the bytes with the
   ``filetype`` library and must agree with the extension (a renamed .exe is refused).
 - The user's file name is kept as data only; storage keys are generated (see ``storage.new_key``).
 """
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.template.defaultfilters import filesizeformat
 
 from . import file_checks, malware
@@ -150,9 +154,20 @@ def check_total(files):
         )
 
 
-class LimitedUploadHandler(TemporaryFileUploadHandler):
-    """Streams each file to a temporary file, hashing as it goes, and stops reading once a file or the whole
-    request is over its limit. The reason is left on ``request.upload_error`` for the view to show."""
+class ReceivedFile(UploadedFile):
+    """A file received with a request, in a temporary file without a name in any folder (O_TMPFILE, or unlinked
+    at once): it is gone when closed or when its process ends, however it ends. Django's TemporaryUploadedFile has
+    a name, and a worker killed mid-request (SIGKILL, the OOM killer) left it on disk for good. Storing it copies
+    its bytes (there is no path to move)."""
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        received = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)
+        super().__init__(received, name, content_type, size, charset, content_type_extra)
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """Streams each file to a temporary file (``ReceivedFile``), hashing as it goes, and stops reading once a file
+    or the whole request is over its limit. The reason is left on ``request.upload_error`` for the view to show."""
 
     # Django reads the body in pieces of this size. 1 MB rather than 64 KB: each read costs the WSGI server a
     # buffer copy (gunicorn re-buffers what it received beyond the piece asked for), which for 64 KB pieces made
@@ -182,6 +197,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         if getattr(self.request, "upload_error", None):
             raise StopUpload(connection_reset=False)
         super().new_file(*args, **kwargs)
+        self.file = ReceivedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
         self.file_bytes = 0
         self.digest = hashlib.sha256()
 
@@ -195,13 +211,17 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
         if self.total > max_total_bytes():
             self._stop(f"本次上传的文件合计超过了每次提交 {filesizeformat(max_total_bytes())} 的限制。")
         self.digest.update(raw_data)
-        return super().receive_data_chunk(raw_data, start)
+        self.file.write(raw_data)
 
     def file_complete(self, file_size):
-        uploaded = super().file_complete(file_size)
-        if uploaded is not None:
-            uploaded.sha256 = self.digest.hexdigest()
-        return uploaded
+        self.file.seek(0)
+        self.file.size = file_size
+        self.file.sha256 = self.digest.hexdigest()
+        return self.file
+
+    def upload_interrupted(self):
+        if hasattr(self, "file"):
+            self.file.close()  # and with it the file's bytes
 
 
 def use_limited_upload_handler(request):

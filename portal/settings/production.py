@@ -26,7 +26,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.Compresse
 MIDDLEWARE = [*MIDDLEWARE]  # noqa: F405
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
-# A slow or absent mail server must not hold up a school's submission for long (the email is best effort).
+# A slow or absent mail server must not hold up a school's submission, or the task worker, for long (the email is
+# best effort: a failure is logged and recorded with the task).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Notifications go out by SMTP; never to the console (that is, the server log) in production.
