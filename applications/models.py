@@ -111,6 +111,12 @@ class ApplicationFormPage(AbstractEmailForm):
     def is_open(self, now=None):
         return self.window_state(now) == "open"
 
+    def window_message(self, now=None):
+        """Why the form takes nothing now (not open yet, closed since when, no dates yet); "" while it is open."""
+        return WINDOW_MESSAGES.get(self.window_state(now), "").format(
+            opens=cn_datetime(self.opens_at), closes=cn_datetime(self.closing_time)
+        )
+
     def configuration_problems(self):
         return roles.missing_roles(self.get_form_fields())
 
@@ -270,9 +276,7 @@ class ApplicationFormPage(AbstractEmailForm):
         context = super().get_context(request, *args, **kwargs)
         state = self.window_state()
         context["window_state"] = state
-        context["window_message"] = WINDOW_MESSAGES.get(state, "").format(
-            opens=cn_datetime(self.opens_at), closes=cn_datetime(self.closing_time)
-        )
+        context["window_message"] = self.window_message()
         context["configuration_problems"] = self.configuration_problems()
         context["files_need_reselecting"] = request.method == "POST" and bool(request.FILES)
         state = getattr(self, "_form_state", None)

@@ -5,6 +5,7 @@ checks no signature, expiry or size: every refusal here is the portal's own chec
 import hashlib
 import io
 import json
+import os
 import re
 import time
 
@@ -282,7 +283,7 @@ def test_upload_endpoints_need_the_csrf_token_an_open_form_and_a_real_upload(pag
     page.closes_at = page.opens_at
     page.save_revision().publish()
     closed = browser.post(f"/apply/{page.pk}/uploads/", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
-    assert closed.status_code == 403 and "开放时间" in closed.json()["error"]
+    assert closed.status_code == 403 and "截止，不再接受提交" in closed.json()["error"]
 
 
 def test_upload_requests_are_throttled_per_address(client, page, private_folder, settings):
@@ -318,3 +319,29 @@ def test_abandoned_uploads_are_swept_and_drafts_keep_theirs(client, page, storag
     Upload.objects.update(updated_at=timezone.now() - timedelta(hours=30))
     call_command("sweep_orphans", stdout=io.StringIO())
     assert not Upload.objects.exists() and storage() == []
+
+
+def test_a_form_not_yet_open_says_so_to_the_upload_script(client, page, private_folder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    token = form_token(client, page)
+    page.opens_at = timezone.now() + timedelta(days=1)
+    page.save_revision().publish()
+    answer = begin(client, page, token, "方案.pdf", 1000)
+    assert answer.status_code == 403 and "本次申报尚未开始" in answer.json()["error"]
+
+
+def test_part_folders_left_by_a_killed_worker_are_swept(client, page, private_folder, settings, tmp_path):
+    settings.PORTAL_UPLOAD_PARTS_DIR = tmp_path / "parts"
+    token = form_token(client, page)
+    live = begin(client, page, token, "方案.pdf", 6 * MB).json()
+    stray = tmp_path / "parts" / ("f" * 32)
+    stray.mkdir(parents=True)
+    (stray / "1.part").write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(stray, (two_hours_ago, two_hours_ago))
+    call_command("sweep_orphans", "--hours", "1", stdout=io.StringIO())
+    assert not stray.exists()
+    assert (tmp_path / "parts" / live["id"].replace("-", "")).exists()  # an upload still to be resumed keeps its parts

@@ -44,8 +44,9 @@ def describe(upload, received=None):
 def open_upload(public_id, for_update=False):
     """The upload (of a form that is still open); 404 otherwise."""
     upload = get_object_or_404(Upload.objects.select_related("page"), public_id=public_id)
-    if for_update and not upload.page.specific.is_open():
-        raise direct.Refused("本次申报已截止，不能再上传文件。", status=403)
+    page = upload.page.specific
+    if for_update and not page.is_open():
+        raise direct.Refused(page.window_message(), status=403)
     return upload
 
 
@@ -68,7 +69,7 @@ def answers(view):
 def begin(request, page_id):
     page = get_object_or_404(ApplicationFormPage.objects.live(), pk=page_id)
     if not page.is_open():
-        return refusal("本次申报不在开放时间内，不能上传文件。", 403)
+        return refusal(page.window_message(), 403)
     try:
         data = json.loads(request.body or b"{}")
         token = uuid.UUID(str(data["token"]))

@@ -1,5 +1,8 @@
 import datetime
+import shutil
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -30,6 +33,21 @@ def stale_multipart_uploads(storage, cutoff):
                 yield client, bucket.name, upload
 
 
+def stray_part_folders(cutoff):
+    """Folders of parts sent to the portal (local storage) that belong to no upload any more and are older than
+    ``cutoff``: a worker killed between making the folder and saving its row, or an upload removed meanwhile."""
+    root = Path(settings.PORTAL_UPLOAD_PARTS_DIR)
+    if not root.is_dir():
+        return []
+    live = {public_id.hex for public_id in Upload.objects.values_list("public_id", flat=True)}
+    return [
+        folder
+        for folder in root.iterdir()
+        if folder.is_dir() and folder.name not in live
+        and datetime.datetime.fromtimestamp(folder.stat().st_mtime, tz=datetime.UTC) < cutoff
+    ]
+
+
 class Command(BaseCommand):
     help = "删除私有存储中没有对应申报记录的文件（如保存过程中断留下的文件），并中止未完成的分片上传。"
 
@@ -49,6 +67,11 @@ class Command(BaseCommand):
                 direct.remove(upload)
             count += 1
         self.stdout.write(self.style.SUCCESS(f"放弃的预先上传 {count} 个{'（未删除）' if dry_run else '已删除'}。"))
+        stray = stray_part_folders(cutoff)
+        for folder in stray:
+            if not dry_run:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.stdout.write(self.style.SUCCESS(f"无主的分片目录 {len(stray)} 个{'（未删除）' if dry_run else '已删除'}。"))
         known = set(ApplicationFile.objects.values_list("key", flat=True)) | set(Upload.objects.values_list("key", flat=True))
         removed = 0
         for key in stored_keys(storage):
