@@ -214,6 +214,9 @@ class ApplicationFormPage(AbstractEmailForm):
             form.add_error(phone, drafts.PHONE_NEEDED)
         if drafts.submitted(state.token):
             form.add_error(None, drafts.ALREADY_SUBMITTED)
+        elif drafts.belongs_elsewhere(state.token, self):
+            form.add_error(None, drafts.PAGE_EXPIRED)
+            return self.render_form(request, form, 400, files_need_reselecting=bool(request.FILES))
         if form.errors:
             return self.render_form(request, form, 200, files_need_reselecting=bool(request.FILES))
         draft = drafts.save(self, form, state, request)

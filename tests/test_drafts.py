@@ -138,3 +138,19 @@ def test_drafts_untouched_for_30_days_are_deleted_with_their_files(client, page,
     assert len(stored) == 1
     call_command("sweep_orphans", "--hours", "0", stdout=io.StringIO())  # a draft's files are not orphans
     assert Upload.objects.count() == 1 and len([p for p in private_folder.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_token_from_another_forms_draft_is_refused_in_chinese_and_that_draft_is_untouched(client, page):
+    save_draft(client, page, school="平江县第一中学", leader_phone="13812345678")
+    other_draft = Draft.objects.get()
+    from applications.models import ApplicationFormPage
+
+    other_page = ApplicationFormPage.objects.live().exclude(pk=page.pk).first()
+    other_page.opens_at, other_page.closes_at = page.opens_at, page.closing_time
+    other_page.save_revision().publish()
+    answer = Client().post(other_page.url, {"submission_token": str(other_draft.token), "action": "draft",
+                                            "school": "别的学校", "leader_phone": "13812345678"})
+    assert answer.status_code == 400
+    assert "页面已过期" in soup(answer).find(id="error-summary").get_text()
+    other_draft.refresh_from_db()
+    assert other_draft.page_id == page.pk and other_draft.form_data["school"] == "平江县第一中学"

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 PHONE_NEEDED = "暂存前请填写负责人手机号码：凭申报编号和这个号码，可以在任何电脑或手机上继续填写。"
 ALREADY_SUBMITTED = "这份申报已经提交，不能再暂存。查看进度请使用“查询申报状态”。"
+PAGE_EXPIRED = "页面已过期，请刷新页面后重新填写。"
 
 SESSION_KEY = "portal_forms"  # {page id: the token of the form this browser is filling in}
 LINK_SALT = "applications.draft-resume"
@@ -51,6 +52,13 @@ def submitted(token):
     from ..models import Application
 
     return Application.objects.filter(submission_token=token).exists()
+
+
+def belongs_elsewhere(token, page):
+    """Whether a draft of another form page holds this token (a token is one form's: it never moves a draft)."""
+    from ..models import Draft
+
+    return Draft.objects.filter(token=token).exclude(page=page).exists()
 
 
 def remember_token(request, page, token):
@@ -125,7 +133,7 @@ def save(page, form, state, request):
     phone = data[page.role_field_names()["leader_phone"]]
     email = data.get("resume_email") or ""
     with transaction.atomic():
-        draft = Draft.objects.select_for_update().filter(token=state.token).first()
+        draft = Draft.objects.select_for_update().filter(token=state.token, page=page).first()
         first_save = draft is None
         if first_save:
             draft = Draft(page=page, token=state.token, reference=unused_reference(page))
