@@ -6,6 +6,9 @@ class HomeConfig(AppConfig):
     verbose_name = "首页"
 
     def ready(self):
-        from portal import front_cache
+        from django.core import checks
+
+        from portal import front_cache, page_cache
 
         front_cache.connect()
+        checks.register(page_cache.check_own_database, checks.Tags.caches)

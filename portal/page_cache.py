@@ -61,3 +61,16 @@ def page_cache(get_response):
 def empty():
     if enabled():
         caches[ALIAS].clear()
+
+
+def check_own_database(app_configs=None, **kwargs):
+    """The page cache is emptied whole on every publish: sharing the default cache would log everyone out."""
+    from django.core import checks
+
+    if enabled() and settings.CACHES[ALIAS].get("LOCATION") == settings.CACHES["default"].get("LOCATION"):
+        return [checks.Error(
+            "PORTAL_PAGE_CACHE_URL points at the same cache as CACHE_URL (sessions, throttles).",
+            hint="Give the page cache a Redis database of its own, e.g. rediscache://127.0.0.1:6379/4.",
+            id="portal.E001",
+        )]
+    return []

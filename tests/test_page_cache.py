@@ -41,3 +41,12 @@ def test_nothing_private_is_kept(db, client, page_cache, private_folder):
         assert "X-Page-Cache" not in client.get("/")  # this browser has a session now: it passes
     for _ in range(2):
         assert "X-Page-Cache" not in Client().get("/admin/login/")
+
+
+def test_a_page_cache_sharing_the_sessions_cache_is_refused_at_start(settings):
+    from portal.page_cache import check_own_database
+
+    settings.CACHES = {**settings.CACHES, "pages": dict(settings.CACHES["default"])}
+    assert [e.id for e in check_own_database()] == ["portal.E001"]
+    settings.CACHES = {**settings.CACHES, "pages": {**settings.CACHES["default"], "LOCATION": "elsewhere"}}
+    assert check_own_database() == []
