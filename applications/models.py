@@ -18,6 +18,7 @@ from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
 from notices.models import ApplicationTemplatePage, NoticePage, Unit
 from portal.cjk_search import CJKSearchField
 from portal.dates import cn_date, cn_datetime
+from portal.pages import ServedPage
 from portal.text import project_title
 
 from . import states
@@ -43,7 +44,7 @@ DEFAULT_PRIVACY_NOTICE = (
 )
 
 
-class ApplicationFormPage(AbstractEmailForm):
+class ApplicationFormPage(ServedPage, AbstractEmailForm):
     """The online application form of a call (a child of its NoticePage)."""
 
     intro = models.TextField("说明", blank=True)

@@ -8,9 +8,10 @@ from wagtail.models import Page
 
 from notices.models import NoticePage
 from portal.cjk_search import CJKSearchField
+from portal.pages import ServedPage, SiteRootRouting, public
 
 
-class HomePage(Page):
+class HomePage(SiteRootRouting, ServedPage, Page):
     bureau_name = models.CharField("主办单位", max_length=100, default="岳阳市教育体育局")
     intro = models.TextField("简介", blank=True)
     latest_count = models.PositiveSmallIntegerField("首页显示通知条数", default=5)
@@ -26,7 +27,7 @@ class HomePage(Page):
         verbose_name = "首页"
 
     def published_notices(self):
-        return NoticePage.objects.descendant_of(self).live().public().order_by("-date", "-pk")
+        return public(NoticePage.objects.descendant_of(self).live()).order_by("-date", "-pk")
 
     def current_call(self):
         """The newest published notice that is a call (has a deadline)."""

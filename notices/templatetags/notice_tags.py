@@ -82,8 +82,4 @@ def call_dates(text, call):
 @register.simple_tag
 def results_of(call):
     """The call's published 立项名单 (ResultsPage), if any: ``{% results_of call as results %}``."""
-    from ..models import ResultsPage
-
-    if call is None:
-        return None
-    return ResultsPage.objects.child_of(call).live().public().first()
+    return call.results_page() if call is not None else None

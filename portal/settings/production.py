@@ -17,6 +17,10 @@ if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No page of the portal is framed; Wagtail's preview panel sets SAMEORIGIN on its own responses.
 X_FRAME_OPTIONS = "DENY"
+# Each worker keeps its database connection between requests (checked before reuse) instead of opening one per
+# request: a new PostgreSQL connection costs more than rendering a page.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=300)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # Demo call and accounts: never on a real server; `make prod-local` turns them on to try the stack locally.
 PORTAL_LOAD_DEMO = env.bool("PORTAL_LOAD_DEMO", default=False)
 

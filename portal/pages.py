@@ -1,0 +1,93 @@
+"""Serving a public page in a handful of queries, whatever its depth and however many pages it lists.
+
+Wagtail walks a URL one level at a time (two queries per level: the child, then its specific row), asks for the
+page's ancestors and then their view restrictions before serving it, and `.public()` loads every restriction
+once more for each list. Here the site's root page finds all the pages a URL names in one query, each marked
+with whether it carries a view restriction; the page served keeps that chain, so the restriction check and the
+breadcrumb need no query of their own; and "public" is a subquery of the list's own query.
+
+Nothing changes in what is served: a page whose class routes on its own (RoutablePageMixin and the like) gets
+the rest of the path as in Wagtail's walk, and where an alias is on the way Wagtail's own check runs."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Left, Length
+from django.http import Http404
+from wagtail.models import Page, PageViewRestriction
+
+
+def in_private_section():
+    """True for a page under a view restriction: one on the page itself or on one of its ancestors."""
+    return Exists(PageViewRestriction.objects.filter(page__path=Left(OuterRef("path"), Length("page__path"))))
+
+
+def public(pages):
+    """`pages` without those in a private section (Wagtail's `.public()`, in the same query)."""
+    return pages.filter(~in_private_section())
+
+
+def _ancestor_paths(path):
+    return [path[: Page.steplen * depth] for depth in range(1, len(path) // Page.steplen + 1)]
+
+
+def _with_restriction_flags(pages):
+    return pages.annotate(restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))))
+
+
+def _remember_chain(page, ancestors, restricted):
+    """What the page served knows of its ancestors: their rows (breadcrumb) and whether any view restriction or
+    alias lies on the way (None: let Wagtail check)."""
+    page._served_ancestors = ancestors
+    on_the_way = [*ancestors, page]
+    page._served_restricted = None if any(p.alias_of_id for p in on_the_way) else restricted
+
+
+class SiteRootRouting:
+    """For the site's root page (HomePage): the whole URL resolved in one query of the pages it names."""
+
+    def route(self, request, path_components):
+        above = Q(path__in=_ancestor_paths(self.path))
+        if not path_components:
+            rows = list(_with_restriction_flags(Page.objects.filter(above)).order_by("depth"))
+            own = rows.pop()
+            _remember_chain(self, rows, own.restricted or any(row.restricted for row in rows))
+            return super().route(request, path_components)
+
+        prefixes = [self.url_path + "/".join(path_components[:n]) + "/" for n in range(1, len(path_components) + 1)]
+        rows = _with_restriction_flags(
+            Page.objects.filter(above | Q(url_path__in=prefixes, path__startswith=self.path, depth__gt=self.depth))
+        ).order_by("depth")
+        chain = [row for row in rows if row.depth <= self.depth]
+        named = {row.url_path: row for row in rows if row.depth > self.depth}
+        parent = self
+        for n, url_path in enumerate(prefixes):
+            page = named.get(url_path)
+            if page is None or not page.path.startswith(parent.path) or page.depth != parent.depth + 1:
+                raise Http404
+            remaining = path_components[n + 1 :]
+            page_class = page.specific_class
+            if remaining and page_class is not None and page_class.route is Page.route:
+                # An ordinary page on the way: Wagtail would only step through it.
+                chain.append(page)
+                parent = page
+                continue
+            specific = page.specific
+            specific._cached_parent_obj = parent
+            _remember_chain(specific, chain, any(row.restricted for row in [*chain, page]))
+            return specific.route(request, remaining)
+        raise Http404
+
+
+class ServedPage:
+    """For every public page class: the restriction check and breadcrumb from the chain routing found."""
+
+    def get_view_restrictions(self):
+        if getattr(self, "_served_restricted", None) is False:
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+    def breadcrumb_pages(self):
+        """The ancestors shown in the breadcrumb (below the tree's root)."""
+        ancestors = getattr(self, "_served_ancestors", None)
+        if ancestors is None:
+            ancestors = self.get_ancestors()
+        return [page for page in ancestors if page.depth > 1]

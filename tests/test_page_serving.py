@@ -1,0 +1,80 @@
+"""Public pages served in a handful of queries (portal/pages.py), with Wagtail's privacy and routing unchanged."""
+
+import pytest
+from wagtail.models import Page, PageViewRestriction
+
+from notices.models import OutlinePage, QuotaTablePage
+
+from .conftest import soup
+
+CALL_URL = "/notices/2019-pilot-projects/"
+ANNEX_URL = CALL_URL + "annex-2-topic-guide/"
+
+pytestmark = pytest.mark.django_db
+
+
+def listed_annexes(client):
+    return [a.get_text(strip=True) for a in soup(client.get(CALL_URL)).select(".annex-list li > a")]
+
+
+def queries_for(client, url, django_assert_max_num_queries):
+    client.get(url)  # the site's root paths, the content types: once per process
+    with django_assert_max_num_queries(8) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_notice_takes_at_most_eight_queries_however_many_annexes_it_has(client, call,
+                                                                            django_assert_max_num_queries):
+    before = queries_for(client, CALL_URL, django_assert_max_num_queries)
+    for number in (6, 7, 8):
+        call.add_child(instance=OutlinePage(title=f"补充附件{number}", slug=f"extra-{number}", annex_number=number))
+    assert queries_for(client, CALL_URL, django_assert_max_num_queries) == before
+    assert listed_annexes(client)[-3:] == ["补充附件6", "补充附件7", "补充附件8"]
+    for url in ("/", ANNEX_URL, "/notices/"):
+        queries_for(client, url, django_assert_max_num_queries)
+
+
+def test_the_annexes_are_listed_in_their_numbers_order_with_their_downloads(client, call):
+    quota = QuotaTablePage.objects.child_of(call).get()
+    quota.annex_number = 9
+    quota.save_revision().publish()
+    page = soup(client.get(CALL_URL))
+    items = page.select(".annex-list li")
+    assert [li.select_one(".annex-no").get_text() for li in items] == ["2.", "3.", "4.", "5.", "9."]
+    assert all(li.select_one("a.download") for li in items)  # each with its file
+    assert items[-1].select_one("a.download")["href"] == quota.download.url
+
+
+def test_a_private_annex_is_neither_listed_nor_served_without_its_password(client, call):
+    annex = Page.objects.get(url_path__endswith="/annex-2-topic-guide/")
+    PageViewRestriction.objects.create(page=annex, restriction_type="password", password="pw-1234")
+    assert "2019年岳阳市教育信息化创新试点项目学校试点选题指南" not in listed_annexes(client)
+    response = client.get(ANNEX_URL)
+    assert "password" in response.content.decode() and "选题方向" not in main_text(response)
+
+
+def test_a_page_under_a_private_notice_asks_for_the_password_too(client, call):
+    PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    for url in (CALL_URL, ANNEX_URL):
+        response = client.get(url)
+        assert 'name="password"' in response.content.decode(), url
+    response = client.post(soup(client.get(ANNEX_URL)).find("form")["action"],
+                           {"password": "pw-1234", "return_url": ANNEX_URL})
+    assert client.get(ANNEX_URL).status_code == 200 and 'name="password"' not in client.get(ANNEX_URL).content.decode()
+
+
+def test_unknown_and_unpublished_paths_are_404_and_the_breadcrumb_names_each_ancestor(client, call):
+    assert client.get(CALL_URL + "no-such-annex/").status_code == 404
+    assert client.get("/no-such-section/2019-pilot-projects/").status_code == 404
+    assert client.get("/annex-2-topic-guide/").status_code == 404  # a slug, but not under the site's root
+    annex = Page.objects.get(url_path__endswith="/annex-2-topic-guide/")
+    annex.unpublish()
+    assert client.get(ANNEX_URL).status_code == 404
+    crumbs = [li.get_text(strip=True) for li in soup(client.get(CALL_URL + "annex-1-quotas/")).select(".breadcrumb li")]
+    assert crumbs[:3] == ["首页", "通知公告", call.title]
+
+
+def main_text(response):
+    return soup(response).get_text()
