@@ -6,11 +6,13 @@
 Loopback only, bounded in time. Nothing is asserted; it prints:
 - the readers' rate on the notice page (wrk, 64 connections through nginx and Varnish) alone, then during the load
   (target: >= 0.5 of the unloaded rate);
-- the applicants: each GETs the form and POSTs the whole application (the form without JavaScript: text and
-  1-2 MB of files in one multipart body, the heavier path for the server) through nginx, arriving evenly over the
-  window; each from its own loopback address (127.0.0.N), as schools come from their own addresses, so that the
-  per-address throttles apply as on the day. Throughput, p50/p95/p99 of the submission (target: p95 <= 1.5 s),
-  errors (target: 0);
+- the applicants, arriving evenly over the window, each from its own loopback address (127.0.0.N), as schools
+  come from their own addresses, so that the per-address throttles apply as on the day. Each GETs the form, then
+  (--path direct, the default: the school's path since the uploads go straight to the bucket) sends its 1-2 MB
+  of files as the form's script does (begin, the parts to the bucket on the URLs the portal signs, finish) and
+  POSTs the form's text; or (--path nojs: the form without JavaScript, the heavier path for the server) POSTs
+  text and files in one multipart body. Throughput, p50/p95/p99 of the submission (the final POST until its
+  answer; target: p95 <= 1.5 s), of the whole application on the direct path, errors (target: 0);
 - afterwards: every accepted application exists exactly once, with its files, each of the sha256 sent; the bucket
   holds no object that no application refers to.
 """
@@ -18,6 +20,7 @@ Loopback only, bounded in time. Nothing is asserted; it prints:
 import argparse
 import hashlib
 import http.client
+import json
 import os
 import re
 import statistics
@@ -28,6 +31,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,39 +77,104 @@ def multipart(fields, files):
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def apply(n, port):
-    """One school: GET the form, POST the application. Returns (seconds of the POST, reference or error)."""
-    source = f"127.0.0.{2 + n % 250}"
-    connection = http.client.HTTPConnection("127.0.0.1", port, source_address=(source, 0), timeout=120)
+FIELDS = {"unit": "平江县", "category": "智慧教育实践与探究", "furong": "否", "leader": "张校长",
+          "leader_phone": "13812345678", "contact": "李老师", "contact_phone": "13912345678", "summary": "压测",
+          "consent": "on", "website": ""}
+
+
+class School:
+    """One applicant's browser: its own loopback address (127.0.0.N), its cookies, one kept-alive connection to
+    the portal (through nginx) and one to the bucket."""
+
+    def __init__(self, n, port):
+        self.n, self.port = n, port
+        self.source = f"127.0.0.{2 + n % 250}"
+        self.cookies = {}
+        self.connections = {}
+
+    def request(self, method, url, body=None, headers=None):
+        parts = urlsplit(url)
+        host, port = (parts.hostname, parts.port) if parts.netloc else ("127.0.0.1", self.port)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = dict(headers or {})
+        portal = (host, port) == ("127.0.0.1", self.port)
+        if portal and self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if (host, port) not in self.connections:
+            self.connections[host, port] = http.client.HTTPConnection(
+                host, port, source_address=(self.source, 0), timeout=120)
+        connection = self.connections[host, port]
+        try:
+            connection.request(method, target, body, headers)
+            response = connection.getresponse()
+            data = response.read()
+        except Exception:
+            connection.close()
+            del self.connections[host, port]
+            raise
+        if portal:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.headers, data
+
+    def api(self, method, path, csrf, payload=None):
+        status, _, data = self.request(method, path, json.dumps(payload).encode() if payload is not None else None,
+                                       {"X-CSRFToken": csrf, "Content-Type": "application/json",
+                                        "Accept": "application/json"})
+        if status >= 400:
+            raise RuntimeError(f"{method} {path} -> {status}: {data[:200]!r}")
+        return json.loads(data)
+
+    def close(self):
+        for connection in self.connections.values():
+            connection.close()
+
+
+def apply(n, port, path):
+    """One school: GET the form; then either (direct, as the form's script does) send each file to the bucket on
+    the URLs the portal signs and POST the form's text, or (nojs) POST the whole application with its files.
+    Returns (seconds of the final POST, reference or error, files, seconds from the first file to the receipt)."""
+    school = School(n, port)
+    files = files_for(n)
     try:
-        connection.request("GET", FORM)
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookies = "; ".join(c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or [])
+        status, _, page = school.request("GET", FORM)
+        page = page.decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         token = re.search(r'name="submission_token" value="([^"]+)"', page).group(1)
-        files = files_for(n)
-        body, content_type = multipart({
-            "csrfmiddlewaretoken": csrf, "submission_token": token, "action": "submit", "unit": "平江县",
-            "school": f"压测学校{RUN_ID}-{n}", "category": "智慧教育实践与探究", "project": f"压测项目{n}",
-            "furong": "否", "leader": "张校长", "leader_phone": "13812345678", "contact": "李老师",
-            "contact_phone": "13912345678", "summary": "压测", "consent": "on", "website": "",
-        }, files)
+        fields = {**FIELDS, "csrfmiddlewaretoken": csrf, "submission_token": token, "action": "submit",
+                  "school": f"压测学校{RUN_ID}-{n}", "project": f"压测项目{n}"}
         started = time.perf_counter()
-        connection.request("POST", FORM, body, {"Content-Type": content_type, "Cookie": cookies,
-                                                  "Referer": f"http://127.0.0.1:{port}{FORM}"})
-        response = connection.getresponse()
-        response.read()
-        elapsed = time.perf_counter() - started
-        location = response.headers.get("Location", "")
-        match = re.search(r"/apply/receipt/([^/]+)/", location)
-        if response.status != 302 or not match:
-            return elapsed, f"error {response.status}", files
-        return elapsed, match.group(1), files
+        if path == "direct":
+            begin_url = re.search(r'data-begin-url="([^"]+)"', page).group(1)
+            for field, name, data in files:
+                upload = school.api("POST", begin_url, csrf, {"token": token, "field": field, "name": name,
+                                                             "size": len(data), "modified": 0})
+                size = upload["part_size"]
+                for number in range(1, upload["parts"] + 1):
+                    url = upload["urls"][str(number)]
+                    headers = {"Content-Type": "application/octet-stream"}
+                    if upload["same_origin"]:
+                        headers["X-CSRFToken"] = csrf
+                    status, _, answer = school.request("PUT", url, data[(number - 1) * size:number * size], headers)
+                    if not 200 <= status < 300:
+                        raise RuntimeError(f"PUT part {number} -> {status}")
+                school.api("POST", f"/apply/uploads/{upload['id']}/finish/", csrf)
+            body, content_type = urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        else:
+            body, content_type = multipart(fields, files)
+        posted = time.perf_counter()
+        status, headers, _ = school.request("POST", FORM, body, {"Content-Type": content_type,
+                                                                 "Referer": f"http://127.0.0.1:{port}{FORM}"})
+        done = time.perf_counter()
+        match = re.search(r"/apply/receipt/([^/]+)/", headers.get("Location", ""))
+        if status != 302 or not match:
+            return done - posted, f"error {status}", files, None
+        return done - posted, match.group(1), files, done - started
     except Exception as error:  # noqa: BLE001 (a failed applicant is a figure, not a crash)
-        return None, f"error {type(error).__name__}: {error}", []
+        return None, f"error {type(error).__name__}: {error}", [], None
     finally:
-        connection.close()
+        school.close()
 
 
 def readers(port, seconds, connections):
@@ -123,7 +192,7 @@ def check(results):
     from applications.models import Application, ApplicationFile, Upload
 
     problems = []
-    accepted = {ref: files for _, ref, files in results if not ref.startswith("error")}
+    accepted = {ref: files for _, ref, files, _ in results if not ref.startswith("error")}
     found = {a.reference: a for a in Application.objects.filter(school__startswith=f"压测学校{RUN_ID}-")}
     if set(found) != set(accepted):
         problems.append(f"{len(accepted)} accepted, {len(found)} in the database")
@@ -151,9 +220,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--readers", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=32, help="applicants in flight at most")
+    parser.add_argument("--path", choices=("direct", "nojs"), default="direct",
+                        help="direct: files to the bucket first, as the form's script sends them, then the form's "
+                             "text (the school's usual path); nojs: one multipart POST with the files")
     args = parser.parse_args()
     load_env()
-    print(f"== bench/load.py: {args.applicants} applicants over {args.seconds} s, {args.readers} readers; "
+    print(f"== bench/load.py: {args.applicants} applicants ({args.path} path) over {args.seconds} s, {args.readers} readers; "
           f"load average {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores for everything")
     alone, _ = readers(args.port, 5, args.readers)
     print(f"readers alone: {alone:,.0f} req/s on the notice page")
@@ -171,20 +243,26 @@ def main():
         delay = started + n * args.seconds / args.applicants - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        return apply(n, args.port)
+        return apply(n, args.port, args.path)
 
     with ThreadPoolExecutor(args.concurrency) as pool:
         results = list(pool.map(arrive, range(args.applicants)))
     took = time.perf_counter() - started
     reader.join()
 
-    times = sorted(t for t, ref, _ in results if t is not None and not ref.startswith("error"))
-    errors = [ref for _, ref, _ in results if ref.startswith("error")]
-    quantile = lambda q: times[min(len(times) - 1, int(q * len(times)))] if times else float("nan")  # noqa: E731
+    times = sorted(t for t, ref, _, _ in results if t is not None and not ref.startswith("error"))
+    wholes = sorted(w for _, ref, _, w in results if w is not None and not ref.startswith("error"))
+    errors = [ref for _, ref, _, _ in results if ref.startswith("error")]
+    def quantile(q, values=times):
+        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
     print(f"applicants: {len(times)} accepted in {took:.1f} s ({len(times) / took * 60:.0f}/min), "
           f"{len(errors)} errors{': ' + '; '.join(sorted(set(errors))[:5]) if errors else ''}")
     print(f"submission (the POST until its answer): p50 {quantile(0.5):.2f} s, p95 {quantile(0.95):.2f} s, "
           f"p99 {quantile(0.99):.2f} s, mean {statistics.mean(times) if times else 0:.2f} s")
+    if args.path == "direct":
+        print(f"whole application (first file begun until the receipt): p50 {quantile(0.5, wholes):.2f} s, "
+              f"p95 {quantile(0.95, wholes):.2f} s, p99 {quantile(0.99, wholes):.2f} s")
     print(f"readers during the load: {reading['rate']:,.0f} req/s ({reading['rate'] / alone:.2f} of alone), "
           f"{reading['errors']} errors")
     problems, objects = check(results)
