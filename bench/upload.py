@@ -6,6 +6,7 @@
     .venv/bin/python bench/upload.py --worker-interval 0.1   # the db_worker looking for tasks every 0.1 s (default 1)
     .venv/bin/python bench/upload.py --size 20        # one size only, prints JSON (used by the above)
     .venv/bin/python bench/upload.py --latency        # the final-submission latency only, prints JSON
+    .venv/bin/python bench/upload.py --database postgres://postgres@127.0.0.1:5432   # on PostgreSQL, as in production
 
 Prints figures with their targets; nothing is asserted. Ratios are against baselines measured in the same run,
 interleaved round by round; times are the best of N rounds (the medians are printed too). What is measured:
@@ -575,8 +576,13 @@ class Stack:
         }
         started = time.perf_counter()
         if template:
-            shutil.copy(Path(template) / "bench.sqlite3", self.tmp / "bench.sqlite3")
+            if POSTGRES:
+                postgres("createdb", "-T", TEMPLATE_DB, database_name(self.tmp))
+            else:
+                shutil.copy(Path(template) / "bench.sqlite3", self.tmp / "bench.sqlite3")
             shutil.copytree(Path(template) / "media", self.tmp / "media")
+        elif POSTGRES:
+            postgres("createdb", database_name(self.tmp))
         os.environ.update(self.env)
         prepare_database(self.tmp, migrate=not template)
         log(f"database ready in {time.perf_counter() - started:.1f}s")
@@ -617,13 +623,35 @@ class Stack:
                 proc.wait()
         for handle in self.logs.values():
             handle.close()
+        if POSTGRES:
+            from django.db import connections
+
+            connections.close_all()
+            postgres("dropdb", "--if-exists", "--force", database_name(self.tmp))
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# --database postgres://user@host:port: the servers on PostgreSQL, as in production (a database per process,
+# copied from a prepared template database), instead of a SQLite file. Set in the environment for child processes.
+POSTGRES = os.environ.get("BENCH_POSTGRES", "")
+TEMPLATE_DB = "bench_upload_template"
+
+
+def postgres(tool, *args):
+    server = urlsplit(POSTGRES)
+    subprocess.run([tool, "-h", server.hostname, "-p", str(server.port or 5432), "-U", server.username or "postgres",
+                    *args], check=True, capture_output=True)
+
+
+def database_name(folder):
+    return TEMPLATE_DB if folder.name.startswith("bench-upload-db-") else f"bench_upload_{os.getpid()}"
 
 
 def database_env(folder):
     return {
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+        "DATABASE_URL": (f"{POSTGRES.rstrip('/')}/{database_name(folder)}" if POSTGRES
+                         else f"sqlite:///{folder}/bench.sqlite3"),
         "DJANGO_MEDIA_ROOT": str(folder / "media"),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     }
@@ -655,6 +683,9 @@ def prepare_database(folder, migrate=True):
 
 def run_prepare(folder):
     folder = Path(folder)
+    if POSTGRES:
+        postgres("dropdb", "--if-exists", "--force", TEMPLATE_DB)
+        postgres("createdb", TEMPLATE_DB)
     os.environ.update(database_env(folder))
     prepare_database(folder)
 
@@ -1048,12 +1079,15 @@ def main_report(sizes, rounds=ROUNDS, submissions=SUBMISSIONS, latency=True, wor
             lat = run_child(["--latency", "--submissions", str(submissions), "--template", str(template)], 900)
     finally:
         shutil.rmtree(template, ignore_errors=True)
+        if POSTGRES:
+            postgres("dropdb", "--if-exists", "--force", TEMPLATE_DB)
 
     print()
     print("Upload benchmark: gunicorn (1 sync worker, portal.settings.test, allocator settings of `make serve`:")
     print(f"{SERVER_ALLOCATOR_ENV}), S3 = moto server in its own process, PORTAL_TASKS=database with a db_worker")
     default = ", its default" if worker_interval == WORKER_INTERVAL_S else f"; the default is {WORKER_INTERVAL_S:g}"
     print(f"(--interval {worker_interval:g}{default}). 3 files per submission (work_plan + 2 evidence), real PDFs.")
+    print(f"Database: {'PostgreSQL (' + POSTGRES + ')' if POSTGRES else 'SQLite files'}.")
     print(f"Times are the best of {rounds} interleaved rounds (medians in brackets). Indicative on a busy machine.")
     report_direct(results)
     report_latency(lat, submissions)
@@ -1243,10 +1277,16 @@ def main():
     parser.add_argument("--no-latency", action="store_true", help="skip part 2")
     parser.add_argument("--worker-interval", type=float, default=WORKER_INTERVAL_S,
                         help="the db_worker's --interval, seconds (default: %(default)s, db_worker's own default)")
+    parser.add_argument("--database", help="postgres://user@host:port: the servers on PostgreSQL (a database per "
+                        "process, copied from a template) instead of SQLite files")
     parser.add_argument("--template", help=argparse.SUPPRESS)  # a prepared database to copy
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
     parser.add_argument("--moto", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.database:
+        os.environ["BENCH_POSTGRES"] = args.database  # for the child processes too
+        global POSTGRES
+        POSTGRES = args.database
     if args.moto:
         run_moto()
     elif args.prepare:
