@@ -41,10 +41,17 @@ def _remember_chain(page, ancestors, restricted):
     page._served_restricted = None if any(p.alias_of_id for p in on_the_way) else restricted
 
 
+# Deeper URLs than any page of the portal are walked as Wagtail walks them (stopping at the first unknown slug),
+# rather than asked for all at once: a long made-up path must not make a large query.
+MAX_DEPTH = 12
+
+
 class SiteRootRouting:
     """For the site's root page (HomePage): the whole URL resolved in one query of the pages it names."""
 
     def route(self, request, path_components):
+        if len(path_components) > MAX_DEPTH:
+            return super().route(request, path_components)
         above = Q(path__in=_ancestor_paths(self.path))
         if not path_components:
             rows = list(_with_restriction_flags(Page.objects.filter(above)).order_by("depth"))

@@ -76,5 +76,12 @@ def test_unknown_and_unpublished_paths_are_404_and_the_breadcrumb_names_each_anc
     assert crumbs[:3] == ["首页", "通知公告", call.title]
 
 
+def test_a_long_made_up_path_is_a_404_without_a_large_query(client, call, django_assert_max_num_queries):
+    client.get("/")
+    with django_assert_max_num_queries(6) as captured:
+        assert client.get("/" + "x/" * 1500).status_code == 404
+    assert max(len(query["sql"]) for query in captured.captured_queries) < 5000
+
+
 def main_text(response):
     return soup(response).get_text()
