@@ -18,3 +18,14 @@ accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(D)sµs'
 # gunicorn's control socket (gunicornc), one per instance: two instances on one machine must not share it.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", f"/tmp/gunicorn-{bind.replace(':', '-')}.ctl")
+
+
+def pre_fork(server, worker):
+    """Workers keep their database connection (CONN_MAX_AGE): none may be inherited from the master, where the
+    preloaded application could have opened one, or two processes would talk over one socket."""
+    import sys
+
+    if "django.db" in sys.modules:
+        from django.db import connections
+
+        connections.close_all()
