@@ -92,7 +92,8 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
 
     @cached_property
     def call(self):
-        return self.get_parent().specific
+        """The notice the form belongs to: one query (the parent's row joined to the notice's own), not two."""
+        return NoticePage.objects.parent_of(self).first() or self.get_parent().specific
 
     @property
     def closing_time(self):
