@@ -2,8 +2,9 @@
 
 Wagtail's frontend_cache app purges the page itself on publish and unpublish. Pages here also show other pages:
 the home page lists the current call and the latest notices, a call lists its annexes and its form, the notice
-index lists the calls. So the page's live ancestors go with it; and when the site settings change (the footer on
-every page), every live page goes. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE (set from
+index lists the calls. So the page's live ancestors go with it; when the site settings change (the footer on
+every page), every live page goes; and when a page is made private or public again, its section and the pages
+that list it go. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE (set from
 PORTAL_FRONT_CACHE) a purge does nothing. Django's own page cache (portal/page_cache.py) is emptied with it."""
 
 from . import page_cache
@@ -28,8 +29,26 @@ def purge_every_page(sender, instance, **kwargs):
     batch.purge()
 
 
+def purge_section(sender, instance, **kwargs):
+    """A view restriction added, changed or removed: the pages it covers (cached while they were public, or to be
+    listed again) and the pages that list them."""
+    from wagtail.contrib.frontend_cache.utils import PurgeBatch
+    from wagtail.models import Page
+
+    page_cache.empty()
+    try:
+        page = Page.objects.get(pk=instance.page_id)
+    except Page.DoesNotExist:  # the page itself is being deleted
+        return
+    batch = PurgeBatch()
+    batch.add_pages(page.get_descendants(inclusive=True).live().specific())
+    batch.add_pages(page.get_ancestors().live().filter(depth__gt=1).specific())
+    batch.purge()
+
+
 def connect():
-    from django.db.models.signals import post_save
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.models import PageViewRestriction
     from wagtail.signals import page_published, page_unpublished
 
     from home.models import PortalSettings
@@ -37,3 +56,5 @@ def connect():
     page_published.connect(purge_with_ancestors, dispatch_uid="portal.front_cache.published")
     page_unpublished.connect(purge_with_ancestors, dispatch_uid="portal.front_cache.unpublished")
     post_save.connect(purge_every_page, sender=PortalSettings, dispatch_uid="portal.front_cache.settings")
+    post_save.connect(purge_section, sender=PageViewRestriction, dispatch_uid="portal.front_cache.private")
+    post_delete.connect(purge_section, sender=PageViewRestriction, dispatch_uid="portal.front_cache.public")

@@ -53,6 +53,22 @@ def test_changing_the_site_settings_purges_every_page(db, only_2019, purges):
     assert live <= set(purges) and len(live) > 5
 
 
+@pytest.mark.parametrize("change", ["made private", "made public again"])
+def test_making_a_page_private_or_public_purges_its_section_and_the_pages_that_list_it(db, only_2019, purges,
+                                                                                        client, settings, change):
+    from wagtail.models import Page, PageViewRestriction
+
+    from notices.models import NoticePage
+
+    call = NoticePage.objects.live().first()
+    annex = Page.objects.child_of(call).live().first()
+    restriction = PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    if change == "made public again":
+        purges.clear()
+        restriction.delete()
+    assert {call.url, annex.url, "/notices/", "/"} <= set(purges)
+
+
 def test_the_health_check_answers_without_the_database_and_is_never_cached(db, client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")

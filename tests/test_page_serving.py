@@ -55,6 +55,15 @@ def test_a_private_annex_is_neither_listed_nor_served_without_its_password(clien
     assert "password" in response.content.decode() and "选题方向" not in main_text(response)
 
 
+def test_a_private_online_form_is_not_linked_from_its_call(client):
+    demo_url = "/notices/demo-2019-pilot-projects/"
+    assert soup(client.get(demo_url)).select(".apply-link a")
+    form = Page.objects.get(url_path__endswith="/demo-apply/")
+    PageViewRestriction.objects.create(page=form, restriction_type="password", password="pw-1234")
+    assert not soup(client.get(demo_url)).select(".apply-link a")
+    assert 'name="password"' in client.get(form.url).content.decode()
+
+
 def test_a_page_under_a_private_notice_asks_for_the_password_too(client, call):
     PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
     for url in (CALL_URL, ANNEX_URL):

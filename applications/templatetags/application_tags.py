@@ -1,6 +1,7 @@
 from django import template
 
 from applications.models import ApplicationFormPage
+from portal.pages import public
 
 register = template.Library()
 
@@ -10,7 +11,7 @@ def application_form_of(call):
     """The call's live online form, if it has one: ``{% application_form_of call as form_page %}``."""
     if call is None:
         return None
-    form_page = ApplicationFormPage.objects.child_of(call).live().first()
+    form_page = public(ApplicationFormPage.objects.child_of(call).live()).first()
     if form_page is not None:
         form_page.call = call  # its deadline is the call's: no query for the parent again
     return form_page
