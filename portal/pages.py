@@ -7,7 +7,8 @@ with whether it carries a view restriction; the page served keeps that chain, so
 breadcrumb need no query of their own; and "public" is a subquery of the list's own query.
 
 Nothing changes in what is served: a page whose class routes on its own (RoutablePageMixin and the like) gets
-the rest of the path as in Wagtail's walk, and where an alias is on the way Wagtail's own check runs."""
+the rest of the path as in Wagtail's walk, and where an alias is on the way the restrictions are looked up
+(ServedPage.get_view_restrictions, which also counts the section of the alias's source)."""
 
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Left, Length
@@ -88,9 +89,17 @@ class ServedPage:
     """For every public page class: the restriction check and breadcrumb from the chain routing found."""
 
     def get_view_restrictions(self):
+        """The restrictions on the page and its ancestors, as Wagtail finds them, with one difference: for an alias
+        (or a page under one), Wagtail checks the source page but not the source's ancestors, so an alias of a page
+        in a private section showed it to anyone. Here the source's whole section counts."""
         if getattr(self, "_served_restricted", None) is False:
             return PageViewRestriction.objects.none()
-        return super().get_view_restrictions()
+        paths = set()
+        for page in [self, *self.get_ancestors().only("path", "alias_of")]:
+            while page.alias_of_id:
+                page = page.alias_of
+            paths.update(_ancestor_paths(page.path))
+        return PageViewRestriction.objects.filter(page__path__in=paths)
 
     def breadcrumb_pages(self):
         """The ancestors shown in the breadcrumb (below the tree's root)."""

@@ -74,6 +74,16 @@ def test_a_page_under_a_private_notice_asks_for_the_password_too(client, call):
     assert client.get(ANNEX_URL).status_code == 200 and 'name="password"' not in client.get(ANNEX_URL).content.decode()
 
 
+def test_an_alias_of_a_page_in_a_private_section_asks_for_the_password(client, call):
+    demo = Page.objects.get(url_path__endswith="/demo-2019-pilot-projects/")
+    annex = Page.objects.get(url_path__endswith="/2019-pilot-projects/annex-2-topic-guide/")
+    alias = annex.specific.create_alias(parent=demo, update_slug="copied-topic-guide")
+    assert client.get(alias.url).status_code == 200
+    PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    response = client.get(alias.url)
+    assert 'name="password"' in response.content.decode()
+
+
 def test_unknown_and_unpublished_paths_are_404_and_the_breadcrumb_names_each_ancestor(client, call):
     assert client.get(CALL_URL + "no-such-annex/").status_code == 404
     assert client.get("/no-such-section/2019-pilot-projects/").status_code == 404
