@@ -28,12 +28,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_tasks import task
 
 from .storage import application_storage, new_key
-from .uploads import MB, extension_of, max_total_bytes
+from .uploads import MB, check_total, extension_of
 
 logger = logging.getLogger(__name__)
 
@@ -234,12 +233,10 @@ def check_room(token, size):
     owned = Upload.objects.filter(token=token).exclude(state=Upload.State.REFUSED)
     if owned.count() >= settings.DATA_UPLOAD_MAX_NUMBER_FILES:
         raise Refused("本次申报上传的文件过多，请删除不需要的文件后再试。")
-    total = sum(owned.values_list("size", flat=True)) + size
-    if total > max_total_bytes():
-        raise Refused(
-            f"本次申报的文件合计将达 {filesizeformat(total)}，超过了 {filesizeformat(max_total_bytes())} 的限制，"
-            "请压缩或删除部分文件后再上传。"
-        )
+    try:
+        check_total([*owned.values_list("size", flat=True), size])
+    except ValidationError as error:
+        raise Refused(error.messages[0]) from None
 
 
 def keep_posted_files(page, form, state):

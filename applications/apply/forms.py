@@ -258,7 +258,7 @@ class ApplicationBaseForm(BaseForm):
                 files.extend(self._choose_uploads(name, field, bool(posted)))
         if files:
             try:
-                uploads.check_total(files)
+                uploads.check_total(f.size for f in files)
             except ValidationError as error:
                 self.add_error(None, error)
         self._refuse_duplicate(cleaned)

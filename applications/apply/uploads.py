@@ -145,11 +145,12 @@ def file_sha256(uploaded):
     return digest.hexdigest()
 
 
-def check_total(files):
-    total = sum(f.size for f in files)
+def check_total(sizes):
+    """The form's files together (posted with it, or uploaded one by one ahead: direct.check_room)."""
+    total = sum(sizes)
     if total > max_total_bytes():
         raise ValidationError(
-            "本次上传的文件合计 %(size)s，超过了每次提交 %(max)s 的限制。",
+            "本次申报的文件合计 %(size)s，超过了每次提交 %(max)s 的限制，请压缩或删除部分文件后再上传。",
             params={"size": filesizeformat(total), "max": filesizeformat(max_total_bytes())},
         )
 
