@@ -31,6 +31,7 @@ DATABASE_TASKS = {
     "worker": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 NOTIFY = "applications.apply.submission.notify_office"
+RESUME_LINK = "applications.apply.drafts.mail_resume_link"
 VERIFY = "applications.apply.direct.verify"
 
 
@@ -85,6 +86,25 @@ def test_with_the_worker_down_the_offices_email_waits_in_the_database_and_goes_o
     assert waiting.status == TaskResultStatus.SUCCESSFUL
 
     run_worker()  # the worker again (a restart, the next cron run): the email is not sent twice
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_worker_down_a_drafts_resume_link_waits_and_goes_once_it_runs(committed_site, worker_down):
+    page = demo_form_page()
+    client = Client()
+    token = soup(client.get(page.url)).find("input", {"name": "submission_token"})["value"]
+    response = client.post(page.url, {"submission_token": token, "action": "draft", "leader_phone": "13812345678",
+                                      "resume_email": "school@example.com"}, follow=True)
+    assert "草稿已暂存" in soup(response).get_text()  # saved at once, whatever the mail server does
+    assert mail.outbox == []
+    [waiting] = tasks(RESUME_LINK)
+    assert "school@example.com" not in str(waiting.args_kwargs)  # the draft by its key only
+
+    run_worker()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["school@example.com"]
+    assert "/apply/draft/" in mail.outbox[0].body
+    run_worker()
     assert len(mail.outbox) == 1
 
 

@@ -6,19 +6,19 @@ number and the leader's mobile number (the status look-up's check), or by a sign
 address it gives. Submitting the form turns the draft into the application (submission.create_application).
 """
 
-import logging
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django_tasks import task
 
 from . import grants
-
-logger = logging.getLogger(__name__)
 
 PHONE_NEEDED = "暂存前请填写负责人手机号码：凭申报编号和这个号码，可以在任何电脑或手机上继续填写。"
 ALREADY_SUBMITTED = "这份申报已经提交，不能再暂存。查看进度请使用“查询申报状态”。"
@@ -162,10 +162,8 @@ def lookup_url(reference, next_url):
     return f"{reverse('applications:status_lookup')}?{urlencode({'reference': reference, 'next': next_url})}"
 
 
-def resume_url(request, draft):
-    return request.build_absolute_uri(
-        reverse("applications:resume_draft", args=[signing.dumps(draft.reference, salt=LINK_SALT)])
-    )
+def resume_url(site_url, draft):
+    return urljoin(site_url, reverse("applications:resume_draft", args=[signing.dumps(draft.reference, salt=LINK_SALT)]))
 
 
 def link_reference(signed):
@@ -177,18 +175,29 @@ def link_reference(signed):
 
 
 def send_resume_link(request, draft):
-    """Email the school a link that opens the draft in any browser (no personal data in the email)."""
+    """Email the school a link that opens the draft in any browser: by the task worker, like the office's email,
+    so that a slow mail server does not hold up the school's save."""
+    transaction.on_commit(partial(mail_resume_link.enqueue, draft.pk, request.build_absolute_uri("/")), robust=True)
+
+
+@task(backend="worker")
+def mail_resume_link(draft_pk, site_url):
+    """The email itself (no personal data in it). A mail server that fails makes the task fail (logged, and
+    recorded by the database backend); the draft is saved whatever happens here."""
+    from ..models import Draft
+
+    draft = Draft.objects.filter(pk=draft_pk).first()
+    if draft is None or not draft.email:  # submitted, purged or its address removed before the task ran
+        return None
     body = "\n".join([
         f"您的申报草稿已暂存，申报编号：{draft.reference}",
         "",
         "在任何电脑或手机上打开以下链接即可继续填写（链接 "
         f"{settings.PORTAL_DRAFT_DAYS} 天内有效，请勿转发）：",
-        resume_url(request, draft),
+        resume_url(site_url, draft),
         "",
         "也可以在申报表单页点击“继续填写草稿”，输入申报编号和负责人手机号码。",
         f"草稿超过 {settings.PORTAL_DRAFT_DAYS} 天未修改将被自动删除。草稿不是申报：填写完成后请务必点击“提交申报”。",
     ])
-    try:
-        send_mail(f"申报草稿 {draft.reference} 继续填写链接", body, None, [draft.email])
-    except Exception:
-        logger.exception("A draft's resume link could not be sent")
+    send_mail(f"申报草稿 {draft.reference} 继续填写链接", body, None, [draft.email])
+    return draft.reference
