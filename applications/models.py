@@ -130,7 +130,7 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
         return {
             f.clean_name: (f.upload_rule(), f.field_type == "files")
             for f in self.get_form_fields()
-            if f.field_type in ("file", "files")
+            if f.takes_files
         }
 
     def role_field_names(self):
@@ -233,7 +233,7 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
         files = [
             PurePath(posted.name).name
             for field in self.get_form_fields()
-            if field.field_type in ("file", "files")
+            if field.takes_files
             for posted in request.FILES.getlist(field.clean_name)
         ]
         verb = "暂存" if request.POST.get("action") == "draft" else "提交"
@@ -258,7 +258,7 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
         field's values as typed."""
         fields = []
         for field in self.get_form_fields():
-            if field.field_type in ("file", "files"):
+            if field.takes_files:
                 continue
             values = [str(v) for v in values_of(field.clean_name) if str(v).strip()]
             if values:
@@ -369,6 +369,10 @@ class ApplicationFormField(AbstractFormField):
         # Core fields are named by their role ("school", "leader_phone"…): stable keys in form_data whatever
         # the label says; editors' own fields get Wagtail's name from their label.
         return self.role or super().get_field_clean_name()
+
+    @property
+    def takes_files(self):
+        return self.field_type in ("file", "files")
 
     def upload_rule(self):
         extensions = uploads.parse_extensions(self.allowed_extensions) or uploads.DOCUMENT_EXTENSIONS
