@@ -148,9 +148,21 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
         self._serving_request = request  # for get_form_parameters: the form throttles by client address
         reference = request.GET.get("draft") if request.method == "GET" else None
         if reference and drafts.granted_draft(request, self, reference) is None:
-            # A draft's link opened in another browser: ask for the leader's mobile number, never a bare 404.
-            return redirect(drafts.lookup_url(reference, f"{self.url}?draft={reference}"))
+            if reference not in grants.live_grants(request):
+                # A draft's link opened in another browser: ask for the leader's mobile number, never a bare 404.
+                return redirect(drafts.lookup_url(reference, f"{self.url}?draft={reference}"))
+            # Granted, but the draft is gone: submitted (its application has the reference), or deleted.
+            if Application.objects.filter(reference=reference).exists():
+                return redirect("applications:status", reference=reference)
+            messages.info(request, f"草稿 {reference} 已不存在（超过 {settings.PORTAL_DRAFT_DAYS} 天未修改会被自动删除），请重新填写。")
+            return redirect(self.url)
         self._form_state = drafts.form_state(request, self)
+        if request.method == "POST" and request.POST.get("action") != "draft":
+            # This form was sent already (a resend after a lost answer, the back button): its receipt, which asks
+            # a browser that did not send it for the leader's mobile number.
+            sent = Application.objects.filter(submission_token=self._form_state.token).values_list("reference", flat=True)
+            if sent:
+                return redirect("applications:receipt", reference=sent[0])
         response = self.refusal(request) if request.method == "POST" else None
         if response is None and request.method == "POST":
             self.remove_uploads(request)

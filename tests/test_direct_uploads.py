@@ -220,7 +220,7 @@ def test_a_file_refused_by_its_name_or_size_is_refused_before_any_byte_is_sent(c
 
 @pytest.mark.parametrize("body", [
     {"size": -5}, {"size": 10**30}, {"size": "x"}, {"modified": 10**30}, {"modified": -1}, {"name": "../../" + "长" * 5000},
-    {"token": "not-a-uuid"}, {"field": None}, [], "text",
+    {"token": "not-a-uuid"}, {"field": None}, [], "text", {"name": None}, {"name": {"a": 1}}, {"name": "方\x00案.pdf"},
 ])
 def test_odd_begin_requests_get_a_chinese_answer_never_a_500(client, page, private_folder, body):
     token = form_token(client, page)
@@ -230,6 +230,24 @@ def test_odd_begin_requests_get_a_chinese_answer_never_a_500(client, page, priva
     assert answer.status_code == 201 or re.search(r"[\u4e00-\u9fff]", answer.json()["error"])
     if answer.status_code == 201:
         assert len(Upload.objects.get().original_name) <= 255 and "/" not in Upload.objects.get().original_name
+        assert "\x00" not in Upload.objects.get().original_name
+    else:
+        assert "None" not in answer.json()["error"] and "{" not in answer.json()["error"]
+
+
+def test_a_begin_request_of_deeply_nested_json_gets_a_chinese_answer(client, page, private_folder):
+    answer = client.post(f"/apply/{page.pk}/uploads/", "[" * 100000 + "]" * 100000, content_type="application/json")
+    assert answer.status_code == 400 and "请求不完整" in answer.json()["error"]
+
+
+def test_sending_a_submitted_form_again_shows_its_receipt(client, page, storage):
+    token = form_token(client, page)
+    assert upload_file(client, page, token, "工作方案.docx", docx_bytes(), field="work_plan")["state"] == "accepted"
+    assert upload_file(client, page, token, "佐证材料.pdf", pdf_bytes())["state"] == "accepted"
+    first = submit_text_only(client, page, token)
+    again = submit_text_only(client, page, token)  # the answer was lost: the browser sends the form again
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    assert Application.objects.count() == 1
 
 
 def test_the_forms_total_is_enforced_across_files(client, page, private_folder, settings):

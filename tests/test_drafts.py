@@ -70,6 +70,20 @@ def test_a_draft_resumes_in_another_browser_and_becomes_the_application_with_its
     assert {f.original_name for f in application.files.all()} == {"工作方案.docx", "照片.png", "佐证1.pdf"}
 
 
+def test_a_drafts_link_after_it_was_submitted_leads_to_the_applications_status(client, page):
+    save_draft(client, page, leader_phone="13812345678", work_plan=upload("工作方案.docx", docx_bytes()))
+    draft = Draft.objects.get()
+    token = soup(client.get(f"{page.url}?draft={draft.reference}")).find("input", {"name": "submission_token"})["value"]
+    assert client.post(page.url, valid_data(work_plan=None, submission_token=token)).status_code == 302
+
+    other = Client()  # the bookmarked draft link, another day, another computer
+    asked = other.get(f"{page.url}?draft={draft.reference}")
+    looked_up = other.post(asked["Location"], {"reference": draft.reference, "mobile": "13812345678"}, follow=True)
+    assert asked.status_code == 302 and len(looked_up.redirect_chain) < 4
+    assert looked_up.redirect_chain[-1][0] == f"/status/{draft.reference}/"
+    assert draft.reference in soup(looked_up).get_text()
+
+
 def test_the_wrong_mobile_number_opens_no_draft(client, page):
     save_draft(client, page, leader_phone="13812345678")
     reference = Draft.objects.get().reference

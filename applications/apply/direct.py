@@ -200,7 +200,7 @@ def begin(page, token, field_name, name, size, modified=None):
     if field_name not in rules:
         raise Refused("该字段不接受文件。")
     rule, multiple = rules[field_name]
-    name = Path(name or "").name[:255]
+    name = Path("".join(c for c in name or "" if c.isprintable())).name[:255]
     if not name:
         raise Refused("文件名为空，请重新选择文件。")
     probe = _Probe(name, size)

@@ -75,8 +75,10 @@ def begin(request, page_id):
         token = uuid.UUID(str(data["token"]))
         size = max(0, int(data["size"]))  # 0 is refused as an empty file, naming it
         modified = int(data["modified"]) if data.get("modified") is not None else None
-        field, name = str(data["field"]), str(data["name"])
-    except (ValueError, KeyError, TypeError, OverflowError):
+        field, name = data["field"], data["name"]
+        if not (isinstance(field, str) and isinstance(name, str)):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):  # RecursionError: JSON nested deep
         return refusal("请求不完整，请刷新页面后重试。")
     if modified is not None and not 0 <= modified < 2**53:  # a browser's lastModified: milliseconds since 1970
         modified = None
