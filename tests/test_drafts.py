@@ -90,6 +90,7 @@ def test_the_wrong_mobile_number_opens_no_draft(client, page):
     other = Client()
     wrong = other.post("/status/", {"reference": reference, "mobile": "13900000000"})
     assert wrong.status_code == 400
+    assert soup(wrong).select_one("#error-summary h2").get_text().startswith("查询未成功")
     assert other.get(f"{page.url}?draft={reference}").status_code == 302
 
 
@@ -102,6 +103,7 @@ def test_a_draft_needs_the_leaders_mobile_number_and_keeps_the_rest_typed(client
     assert "请选择“工作方案”" not in soup(response).get_text()  # a draft is not judged complete
     empty = save_draft(Client(), page, school="平江县第一中学")
     assert "暂存前请填写负责人手机号码" in soup(empty).find(id="error-summary").get_text()
+    assert soup(empty).select_one("#error-summary h2").get_text().startswith("暂存未成功")  # not “提交未成功”
 
 
 def test_a_refused_file_is_named_next_to_its_field_and_the_rest_of_the_draft_is_saved(client, page):
