@@ -82,6 +82,9 @@ def test_a_district_reviewer_lists_only_its_own_units_applications(pingjiang):
     assert references == [own.reference]
     searched = soup(pingjiang.get("/admin/applications/?q=" + other.reference)).select(".review-listing tbody tr")
     assert searched == []
+    assert soup(pingjiang.get("/admin/applications/")).title.get_text().startswith("申报评审")  # the browser tab
+    detail = soup(pingjiang.get(f"/admin/applications/{own.pk}/"))
+    assert detail.title.get_text().startswith(f"申报 {own.reference}")
 
 
 def test_every_url_answers_404_for_another_units_application_and_its_exports_are_refused(pingjiang, tmp_path, settings):
