@@ -383,6 +383,8 @@ def test_status_lookup_needs_the_reference_and_the_leaders_mobile(page, local, c
     school = Client()
     wrong = school.post("/status/", {"reference": reference, "mobile": "13900000000"})
     assert wrong.status_code == 400 and "不正确" in " ".join(summary_errors(wrong))
+    empty = school.post("/status/", {"reference": "", "mobile": "1" * 30})
+    assert " ".join(summary_errors(empty)) == "申报编号：请填写“申报编号”。 负责人手机号码：请填写 11 位手机号码。"
     right = school.post("/status/", {"reference": reference.lower().replace("-", " "), "mobile": "138 1234 5678"})
     assert right.status_code == 302
     status = soup(school.get(right["Location"])).find("main").get_text()

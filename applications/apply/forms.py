@@ -202,7 +202,8 @@ class ApplicationBaseForm(BaseForm):
         max_length=254,
         label="接收“继续填写”链接的邮箱（选填）",
         help_text="暂存时填写：系统把继续填写草稿的链接发到这个邮箱。不填也可以凭申报编号和负责人手机号码继续填写。",
-        error_messages={"invalid": "请填写有效的邮箱地址，如 school@example.com。"},
+        error_messages={"invalid": "请填写有效的邮箱地址，如 school@example.com。",
+                        "max_length": "邮箱地址不超过 254 个字符，请核对后重新填写。"},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -361,8 +362,14 @@ class ApplicationFormPageAdminForm(WagtailAdminFormPageForm):
 
 
 class StatusLookupForm(forms.Form):
-    reference = forms.CharField(label="申报编号", max_length=40, help_text="提交成功后页面上显示的编号，如 2019-4AC7-KQ9M。")
-    mobile = forms.CharField(label="负责人手机号码", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    reference = forms.CharField(
+        label="申报编号", max_length=40, help_text="提交成功后页面上显示的编号，如 2019-4AC7-KQ9M。",
+        error_messages={"required": "请填写“申报编号”。", "max_length": "申报编号不超过 40 个字符，请核对后重新填写。"},
+    )
+    mobile = forms.CharField(
+        label="负责人手机号码", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        error_messages={"required": "请填写“负责人手机号码”。", "max_length": "请填写 11 位手机号码。"},
+    )
 
 
 class ScanUploadForm(forms.Form):
@@ -372,4 +379,5 @@ class ScanUploadForm(forms.Form):
             uploads.UploadRule(uploads.SCAN_EXTENSIONS, uploads.max_file_bytes()),
             label="申请表盖章扫描件",
             help_text="打印申请表，签字并加盖公章后扫描上传",
+            error_messages={"required": "请选择“申请表盖章扫描件”。"},
         )
