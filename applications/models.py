@@ -369,8 +369,11 @@ class ApplicationFormField(AbstractFormField):
         FieldPanel("required"),
         FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
         FieldPanel("role"),
-        FieldPanel("choices", classname="formbuilder-choices"),
-        FieldPanel("default_value", classname="formbuilder-default"),
+        # Wagtail's own help texts of these two are not translated (Wagtail 8.0's zh_Hans).
+        FieldPanel("choices", classname="formbuilder-choices",
+                   help_text="以逗号或换行分隔的选项，仅用于复选框、单选和下拉选择字段。"),
+        FieldPanel("default_value", classname="formbuilder-default",
+                   help_text="默认值；复选框字段可填多个，以逗号或换行分隔。"),
         FieldRowPanel([FieldPanel("allowed_extensions"), FieldPanel("max_file_mb")]),
     ]
 

@@ -82,3 +82,11 @@ def test_the_admin_breadcrumbs_and_edit_page_have_no_english_left(admin_client):
     page = QuotaTablePage.objects.first()
     edit = admin_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
     assert "Toggle checks" not in edit and "显示或隐藏内容检查" in edit
+
+
+def test_the_form_builders_field_help_is_chinese(admin_client):
+    from applications.models import ApplicationFormPage
+
+    page = ApplicationFormPage.objects.first()
+    edit = admin_client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert "Comma or new line separated" not in edit and "以逗号或换行分隔的选项" in edit
