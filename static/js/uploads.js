@@ -226,14 +226,25 @@
     var again = function () { window.removeEventListener("online", again); if (row.item.classList.contains("paused")) self.start(); };
     window.addEventListener("online", again);
   };
-  var CHECK_WAITS = [0.4, 0.8, 1.5, 2]; // seconds before asking again whether the check has finished
+  // Seconds before asking again whether the check has finished: soon at first, then every 2 s, and after about two
+  // minutes every 15 s (a stopped task worker must not use up the address's upload requests). The submission
+  // finishes a check still running, so the school need not wait for it.
+  var CHECK_WAITS = [0.4, 0.8, 1.5, 2], SLOW_AFTER = 60, SLOW_WAIT = 15;
   Upload.prototype.settle = function (upload, round) {
     var self = this, row = this.row;
     if (upload.state === "checking") {
-      row.show("checking", "已上传，正在检查文件（可以继续填写）…");
-      return wait(CHECK_WAITS[Math.min(round, CHECK_WAITS.length - 1)]).then(function () {
+      row.show("checking", round < SLOW_AFTER ? "已上传，正在检查文件（可以继续填写）…"
+        : "已上传，检查尚未完成：可以继续填写并提交，提交时会完成检查。");
+      var delay = round >= SLOW_AFTER ? SLOW_WAIT : CHECK_WAITS[Math.min(round, CHECK_WAITS.length - 1)];
+      return wait(delay).then(function () {
         return api("GET", "/apply/uploads/" + upload.id + "/");
-      }).then(function (u) { return self.settle(u, round + 1); });
+      }).then(function (u) { return self.settle(u, round + 1); }, function (error) {
+        if (error.status === 404) {
+          row.show("refused", "该文件已被删除（可能是在另一个窗口中操作），如需要请重新选择。", true);
+          return;
+        }
+        return self.settle(upload, round + 1); // a poll that failed (network, busy): the file is stored, ask again
+      });
     }
     if (upload.state === "accepted") {
       row.show("accepted", "已上传，检查通过");

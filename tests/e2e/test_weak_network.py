@@ -155,3 +155,27 @@ def test_a_school_on_a_2_mbit_line_saves_a_draft_loses_the_connection_and_finish
     expect(files.filter(has_text="工作方案：工作方案.docx")).to_have_count(1)
     expect(files.filter(has_text="佐证材料：佐证材料.pdf")).to_have_count(1)
     other.close()
+
+
+def test_a_check_answer_lost_on_the_way_is_asked_again_and_the_file_ends_accepted(page, server, school_files):
+    """The file is stored and being checked; one of the script's questions about it is lost (a network blip): the
+    script asks again instead of pausing a file that has arrived whole."""
+    def finish_still_checking(route, request):
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "state": "checking"})  # as with a busy task worker
+
+    lost = []
+
+    def lose_the_first_question(route, request):
+        if request.method == "GET" and not lost:
+            lost.append(request.url)
+            return route.abort("connectionreset")
+        return route.continue_()
+
+    page.route(re.compile(r".*/apply/uploads/[0-9a-f-]+/finish/$"), finish_still_checking)
+    page.route(re.compile(r".*/apply/uploads/[0-9a-f-]+/$"), lose_the_first_question)
+    page.goto(server.url + FORM_PATH)
+    page.locator("#id_work_plan").set_input_files(school_files["plan"])
+    expect(page.locator("#uploads-work_plan li.accepted")).to_have_count(1)
+    assert lost
+    expect(page.locator("#uploads-work_plan li")).to_contain_text("检查通过")
