@@ -107,7 +107,7 @@ def s3_bucket(s3_server, settings):
     """Point STORAGES["applications"] at a fresh private bucket on the moto server."""
     import uuid
 
-    from applications.apply.storage import s3_options
+    from applications.apply.storage import s3_storage
 
     bucket = f"applications-{uuid.uuid4().hex[:12]}"
     s3_server["client"].create_bucket(Bucket=bucket)
@@ -118,11 +118,7 @@ def s3_bucket(s3_server, settings):
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_S3_REGION_NAME": "us-east-1",
     }
-    options = s3_options(lambda name, default=None: values.get(name, default))
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "applications": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
-    }
+    settings.STORAGES = {**settings.STORAGES, "applications": s3_storage(lambda name, default=None: values.get(name, default))}
     return {**s3_server, "bucket": bucket}
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.management import call_command
 
-from applications.apply.storage import s3_options, storage_budget_seconds
+from applications.apply.storage import s3_storage, storage_budget_seconds
 from applications.models import Application
 
 from .conftest import soup
@@ -93,10 +93,7 @@ def proxied_bucket(s3_bucket, settings, monkeypatch):
     }
     settings.STORAGES = {
         **settings.STORAGES,
-        "applications": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": s3_options(lambda name, default=None: values.get(name, default)),
-        },
+        "applications": s3_storage(lambda name, default=None: values.get(name, default)),
     }
     yield {**s3_bucket, "proxy": proxy}
     proxy.close()

@@ -35,12 +35,13 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
 
 def transfer_config():
-    """Uploads read their parts from the temporary file as they go: at most two 8 MB parts in memory per file,
-    so a worker's memory does not grow with the size of what schools upload (boto3's default keeps ten)."""
+    """8 MB parts, ten at a time (boto3's defaults). A file on disk is read part by part as it is sent
+    (s3.PrivateS3Storage); from a file object at most two parts are held in memory (boto3's default keeps ten),
+    so a worker's memory does not grow with the size of what schools upload."""
     from boto3.s3.transfer import TransferConfig
 
     part = 8 * 1024 * 1024
-    config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
+    config = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=10)
     config.max_in_memory_upload_chunks = 2
     return config
 
@@ -83,9 +84,13 @@ def unreachable(error):
     return False
 
 
+def s3_storage(env):
+    """STORAGES["applications"] for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS). ``env``
+    reads a setting: ``env(name, default=…)`` (django-environ's Env in settings, a plain function in tests)."""
+    return {"BACKEND": "applications.apply.s3.PrivateS3Storage", "OPTIONS": s3_options(env)}
+
+
 def s3_options(env):
-    """STORAGES options for any S3-compatible endpoint (AWS, MinIO, Aliyun OSS, Tencent COS). ``env`` reads a
-    setting: ``env(name, default=…)`` (django-environ's Env in settings, a plain function in tests)."""
     return {
         "client_config": client_config(env),
         "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
@@ -95,7 +100,7 @@ def s3_options(env):
         "region_name": env("AWS_S3_REGION_NAME", default=None),
         "location": env("AWS_LOCATION", default=""),
         "default_acl": "private",
-        "file_overwrite": False,
+        "file_overwrite": True,  # keys are random (new_key): no HEAD before each write
         "querystring_auth": True,
         "querystring_expire": 300,
         "transfer_config": transfer_config(),

@@ -224,9 +224,9 @@ TASKS = {
 }
 
 if env("AWS_STORAGE_BUCKET_NAME", default=""):
-    from applications.apply.storage import s3_options
+    from applications.apply.storage import s3_storage
 
-    STORAGES["applications"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_options(env)}
+    STORAGES["applications"] = s3_storage(env)
 else:
     STORAGES["applications"] = {
         "BACKEND": "applications.apply.storage.PrivateFileSystemStorage",
