@@ -8,7 +8,8 @@ class HomeConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from portal import front_cache, page_cache
+        from portal import front_cache, page_cache, site_lookup
 
         front_cache.connect()
+        site_lookup.connect()
         checks.register(page_cache.check_own_database, checks.Tags.caches)

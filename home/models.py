@@ -7,6 +7,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page
 
 from notices.models import NoticePage
+from portal import site_lookup
 from portal.cjk_search import CJKSearchField
 from portal.pages import ServedPage, SiteRootRouting, public
 
@@ -76,6 +77,12 @@ class PortalSettings(BaseSiteSetting):
     show_signature_date = models.BooleanField(
         "显示成文日期", default=True, help_text="在通知页的信息栏中显示成文日期（通知的落款日期）。"
     )
+
+    @classmethod
+    def for_site(cls, site):
+        if site is None:
+            return super().for_site(site)  # Wagtail's DoesNotExist
+        return site_lookup.settings_for_site(cls, site, super().for_site)
 
     panels = [
         MultiFieldPanel([FieldPanel("bureau_name"), FieldPanel("portal_name")], heading="页头"),
