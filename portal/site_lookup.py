@@ -1,9 +1,11 @@
 """The site a request is for, and its settings, without two queries on every request.
 
 Wagtail finds the site by hostname with a query per request (Site.find_for_request) and the site's settings
-with another (BaseSiteSetting.for_site: get_or_create). Both change only when an administrator edits them, so
+with another (BaseSiteSetting.for_site: get_or_create), then loads the site's root page to route from. They
+change only when an administrator edits them, so
 they are kept in the default cache, which is shared by every worker in production (Redis; Wagtail keeps its
-site root paths there too), and dropped when a Site, a site root page or the settings are saved or deleted.
+site root paths there too), and dropped when a Site, a site root page (any save: a revision, a publish, a move)
+or the settings are saved or deleted.
 The matching itself stays Wagtail's (get_site_for_hostname): only its answer is kept, per hostname and port.
 """
 
@@ -23,9 +25,11 @@ def site_for_request(request):
     known = cache.get(SITES_KEY) or {}
     if host not in known:
         try:
-            known[host] = get_site_for_hostname(*host)
+            site = get_site_for_hostname(*host)
+            site.root_page = site.root_page.specific  # what Wagtail's serve routes from: no query for it either
         except Site.DoesNotExist:
-            known[host] = None
+            site = None
+        known[host] = site
         cache.set(SITES_KEY, known, TIMEOUT)
     return known[host]
 
