@@ -230,11 +230,11 @@ def check_room(token, size):
     """Refused unless the form has room for one more file of ``size`` bytes (count and total)."""
     from ..models import Upload
 
-    owned = Upload.objects.filter(token=token).exclude(state=Upload.State.REFUSED)
-    if owned.count() >= settings.DATA_UPLOAD_MAX_NUMBER_FILES:
+    owned = list(Upload.objects.filter(token=token).exclude(state=Upload.State.REFUSED).values_list("size", flat=True))
+    if len(owned) >= settings.DATA_UPLOAD_MAX_NUMBER_FILES:
         raise Refused("本次申报上传的文件过多，请删除不需要的文件后再试。")
     try:
-        check_total([*owned.values_list("size", flat=True), size])
+        check_total([*owned, size])
     except ValidationError as error:
         raise Refused(error.messages[0]) from None
 
