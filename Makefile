@@ -80,7 +80,7 @@ prod-local-stop:
 E2E_INSTALL := apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei clamav-daemon
 
 browser: var
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/clamd ] && ls /usr/share/fonts/truetype/wqy /usr/share/fonts/opentype/noto >/dev/null 2>&1; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/clamd ] && { [ -d /usr/share/fonts/truetype/wqy ] || [ -d /usr/share/fonts/opentype/noto ]; }; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing Chromium, a CJK font and clamd for the browser and malware tests (log: var/apt-e2e.log)"; \
 	  ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
