@@ -167,13 +167,25 @@ class NoticePage(ServedPage, Page):
         """The call's published 立项名单 (a page row: its title and address), if any."""
         return next((page for page in self.public_children if page.specific_class is ResultsPage), None)
 
-    @cached_property
-    def quota_table(self):
-        return QuotaTablePage.objects.child_of(self).live().first()
+    def unit_names(self):
+        """The units of the call's live quota table (附件1), in its order: the form's 申报单位 choices."""
+        return list(
+            QuotaAllocation.objects.filter(page=self._first_live_child(QuotaTablePage))
+            .order_by("sort_order", "pk")
+            .values_list("unit__name", flat=True)
+        )
 
-    @cached_property
-    def topic_guide(self):
-        return TopicGuidePage.objects.child_of(self).live().first()
+    def category_titles(self):
+        """The pilot categories of the call's live topic guide (附件2), in its order: the form's 试点类别 choices."""
+        return list(
+            PilotCategory.objects.filter(page=self._first_live_child(TopicGuidePage))
+            .order_by("sort_order", "pk")
+            .values_list("title", flat=True)
+        )
+
+    def _first_live_child(self, model):
+        # A subquery: the choices take one query, with no page loaded.
+        return model.objects.child_of(self).live().order_by("path").values("pk")[:1]
 
     def deadline_passed(self, now=None):
         return self.deadline is not None and (now or timezone.now()) > self.deadline

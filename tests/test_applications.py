@@ -554,3 +554,29 @@ def test_the_home_page_leads_a_school_to_the_open_form_and_its_status(client, pa
     assert links["查询申报状态"] == "/status/"
     notice = soup(client.get(page.call.url)).select_one(".apply-link a")
     assert notice["href"] == page.url
+
+
+def test_the_form_offers_the_units_of_its_quota_table_and_the_categories_of_its_topic_guide_in_order(client, page):
+    from notices.models import QuotaTablePage, TopicGuidePage
+
+    call = page.call
+    table = QuotaTablePage.objects.child_of(call).live().get()
+    guide = TopicGuidePage.objects.child_of(call).live().get()
+
+    def offered(name):
+        return [o.get_text() for o in soup(client.get(page.url)).select(f"select[name={name}] option") if o["value"]]
+
+    units = [row.unit.name for row in table.rows()]
+    assert len(units) == 13 and offered("unit") == units
+    assert offered("category") == [c.title for c in guide.categories.all()] and len(offered("category")) == 4
+    # The editor moves the first unit to the end and publishes: the form follows. A draft is not offered.
+    rows = list(table.quotas.all())
+    rows[0].sort_order = len(rows)
+    table.quotas = rows
+    table.save_revision().publish()
+    assert offered("unit") == units[1:] + units[:1]
+    categories = list(guide.categories.all())
+    categories[0].title = "草稿中的类别"
+    guide.categories = categories
+    guide.save_revision()
+    assert "草稿中的类别" not in offered("category")

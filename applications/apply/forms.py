@@ -167,13 +167,10 @@ class ApplicationFormBuilder(FormBuilder):
     def role_choices(self, field):
         if self.page is None:
             return None
-        call = self.page.call
         if field.role == Role.UNIT:
-            table = call.quota_table
-            return [(q.unit.name, q.unit.name) for q in table.rows()] if table else []
+            return [(name, name) for name in self.page.call.unit_names()]
         if field.role == Role.CATEGORY:
-            guide = call.topic_guide
-            return [(c.title, c.title) for c in guide.categories.all()] if guide else []
+            return [(title, title) for title in self.page.call.category_titles()]
         return None
 
     def get_form_class(self):
