@@ -151,7 +151,7 @@ class NoticePage(ServedPage, Page):
         carries its number and the document the public downloads (the editor's replacement, else the generated
         file: AnnexPage.download), read from its own table in the same query, whatever its type."""
         number, download_id = _annex_columns()
-        return list(public(self.get_children().live()).annotate(number=number, download_id=download_id))
+        return self.public_among(self.get_children().live().annotate(number=number, download_id=download_id))
 
     def annexes(self):
         """The annex pages (page rows) in the order 附件1, 附件2, …, each with its ``annex_number`` and ``download``:

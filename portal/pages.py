@@ -4,13 +4,16 @@ Wagtail walks a URL one level at a time (two queries per level: the child, then 
 page's ancestors and then their view restrictions before serving it, and `.public()` loads every restriction
 once more for each list. Here the site's root page finds all the pages a URL names in one query, each marked
 with whether it carries a view restriction; the page served keeps that chain, so the restriction check and the
-breadcrumb need no query of their own; and "public" is a subquery of the list's own query.
+breadcrumb need no query of their own; "public" is a subquery of the list's own query; and the children a served
+page lists need only their own restrictions checked (ServedPage.public_among).
 
 Nothing changes in what is served: a page whose class routes on its own (RoutablePageMixin and the like) gets
 the rest of the path as in Wagtail's walk, and where an alias is on the way the restrictions are looked up
 (ServedPage.get_view_restrictions, which also counts the section of the alias's source)."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Left, Length
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
@@ -24,6 +27,17 @@ def in_private_section():
 def public(pages):
     """`pages` without those in a private section (Wagtail's `.public()`, in the same query)."""
     return pages.filter(~in_private_section())
+
+
+def _own_restriction():
+    """Whether a page row carries a view restriction itself, as a column of its own query. Written once as SQL:
+    Django compiles in_private_section()'s path comparison anew for every view, at several times the cost of
+    running it."""
+    quote = connection.ops.quote_name
+    restrictions, pages = quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table)
+    column = quote(PageViewRestriction._meta.get_field("page").column)
+    return RawSQL(f"EXISTS (SELECT 1 FROM {restrictions} WHERE {column} = {pages}.{quote('id')})", (),
+                  output_field=BooleanField())
 
 
 def _ancestor_paths(path):
@@ -100,6 +114,15 @@ class ServedPage:
                 page = page.alias_of
             paths.update(_ancestor_paths(page.path))
         return PageViewRestriction.objects.filter(page__path__in=paths)
+
+    def public_among(self, children):
+        """``children`` (a queryset of this page's children, annotated as the caller needs) without the private
+        ones, as a list. When this page was served with no view restriction on its way, a child is private only
+        by a restriction of its own; otherwise (not served here, served behind a restriction, an alias on the
+        way) Wagtail's rule as public() has it."""
+        if getattr(self, "_served_restricted", None) is False:
+            return [page for page in children.annotate(_own_restriction=_own_restriction()) if not page._own_restriction]
+        return list(public(children))
 
     def breadcrumb_pages(self):
         """The ancestors shown in the breadcrumb (below the tree's root)."""
