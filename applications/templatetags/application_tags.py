@@ -1,7 +1,6 @@
 from django import template
 
 from applications.models import ApplicationFormPage
-from portal.pages import public
 
 register = template.Library()
 
@@ -11,7 +10,9 @@ def application_form_of(call):
     """The call's live online form, if it has one: ``{% application_form_of call as form_page %}``."""
     if call is None:
         return None
-    form_page = public(ApplicationFormPage.objects.child_of(call).live()).first()
+    # The notice being served lists its form as it lists its annexes (ServedPage.public_among).
+    forms = call.public_among(ApplicationFormPage.objects.child_of(call).live().order_by("path"))
+    form_page = forms[0] if forms else None
     if form_page is not None:
         form_page.call = call  # its deadline is the call's: no query for the parent again
     return form_page
