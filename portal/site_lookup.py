@@ -2,13 +2,15 @@
 
 Wagtail finds the site by hostname with a query per request (Site.find_for_request) and the site's settings
 with another (BaseSiteSetting.for_site: get_or_create), then loads the site's root page to route from. They
-change only when an administrator edits them, so
-they are kept in the default cache, which is shared by every worker in production (Redis; Wagtail keeps its
+change only when an administrator edits them, so they are kept in the default cache, which is shared by every worker in production (Redis; Wagtail keeps its
 site root paths there too), and dropped when a Site, a site root page (any save: a revision, a publish, a move)
 or the settings are saved or deleted.
 The matching itself stays Wagtail's (get_site_for_hostname): only its answer is kept, per hostname and port.
+Off (Wagtail's own lookups) unless PORTAL_SITE_CACHE: a per-process cache would keep an edit from the other
+workers for up to TIMEOUT.
 """
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http.request import split_domain_port
 
@@ -47,12 +49,14 @@ class SiteFromCache:
     def process_view(self, request, view_func, view_args, view_kwargs):
         from wagtail.views import serve
 
-        if view_func is serve:
+        if view_func is serve and settings.PORTAL_SITE_CACHE:
             request._wagtail_site = site_for_request(request)
 
 
 def settings_for_site(model, site, load):
     """``load(site)`` (the settings row, created if missing), kept per model and site."""
+    if not settings.PORTAL_SITE_CACHE:
+        return load(site)
     key = SETTINGS_KEY.format(model=model._meta.label_lower, site=site.pk)
     instance = cache.get(key)
     if instance is None:

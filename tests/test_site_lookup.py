@@ -50,3 +50,12 @@ def test_a_renamed_home_page_shows_its_new_title_at_once(client, call):
     home.title = "岳阳市教育信息化申报门户（新）"
     home.save_revision().publish()
     assert soup(client.get("/")).h1.get_text(strip=True) == "岳阳市教育信息化申报门户（新）"
+
+
+def test_without_a_shared_cache_every_view_asks_wagtail(client, call, settings):
+    """`make serve` without CACHE_URL runs several workers, each with its own cache: an edit in one could not
+    drop what the others keep, so the lookups are Wagtail's own."""
+    settings.PORTAL_SITE_CACHE = False
+    client.get(CALL_URL)
+    sql = tables_queried(client, CALL_URL)
+    assert "wagtailcore_site" in sql and "home_portalsettings" in sql

@@ -142,6 +142,9 @@ CACHES = {
 if env("PORTAL_PAGE_CACHE_URL", default=""):
     CACHES["pages"] = env.cache("PORTAL_PAGE_CACHE_URL")
 PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=3600)
+# The site and its settings kept in the default cache (portal/site_lookup.py): only when that cache is shared by
+# every worker (CACHE_URL), since a change must drop them everywhere at once.
+PORTAL_SITE_CACHE = env.bool("PORTAL_SITE_CACHE", default=bool(env("CACHE_URL", default="")))
 # With a shared cache (Redis: CACHE_URL=rediscache://…) sessions live there too, beside the database.
 SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 

@@ -10,6 +10,7 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "test-media")
 PORTAL_SUBMIT_RATE = "1000/h"
 PORTAL_STATUS_RATE = "1000/h"
 PORTAL_POST_RATE = "1000/h"
+PORTAL_SITE_CACHE = True  # one process: its own cache is the only one
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not shared-cache memory: parallel requests in tests lock and wait as they do in production.
