@@ -98,7 +98,16 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
     @property
     def closing_time(self):
         """When schools stop submitting: the form's own time if an editor set one, else the call's deadline."""
-        return self.closes_at or self.call.deadline
+        if self.closes_at or "call" in self.__dict__ or not self.path or hasattr(self, "_serving_request"):
+            return self.closes_at or self.call.deadline
+        return self._call_deadline
+
+    @cached_property
+    def _call_deadline(self):
+        # The upload endpoints ask only whether the form is open: the deadline alone, not the whole notice page
+        # (which serving the form loads anyway, for the choices of its fields).
+        deadlines = NoticePage.objects.parent_of(self).values_list("deadline", flat=True)[:1]
+        return deadlines[0] if deadlines else self.call.deadline
 
     def window_state(self, now=None):
         now = now or timezone.now()
@@ -121,6 +130,13 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
 
     def configuration_problems(self):
         return roles.missing_roles(self.get_form_fields())
+
+    def get_form_fields(self):
+        # While a request is served, its form class, upload rules, roles, configuration check and labels all ask
+        # for the fields: one query (serve() keeps them). Elsewhere (the editor's form, a preview being built) the
+        # relation is read each time, as Wagtail does.
+        served = getattr(self, "_served_form_fields", None)
+        return served if served is not None else super().get_form_fields()
 
     def get_form_class(self):
         return self.form_builder(self.get_form_fields(), page=self).get_form_class()
@@ -146,6 +162,7 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
 
     def serve(self, request, *args, **kwargs):
         self._serving_request = request  # for get_form_parameters: the form throttles by client address
+        self._served_form_fields = list(super().get_form_fields())
         reference = request.GET.get("draft") if request.method == "GET" else None
         if reference and drafts.granted_draft(request, self, reference) is None:
             if reference not in grants.live_grants(request):

@@ -104,6 +104,7 @@ def form_state(request, page):
         draft = Draft.objects.filter(token=token, page=page).first()
     uploads = {}
     for upload in Upload.objects.filter(token=token, page=page):
+        upload.page = page  # a check finished at submission reads the form's upload rules from the page served
         uploads.setdefault(upload.field_name, []).append(upload)
     return FormState(token=token, draft=draft, uploads=uploads)
 
