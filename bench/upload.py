@@ -13,8 +13,9 @@ interleaved round by round; times are the best of N rounds (the medians are prin
 
 1. Direct path, the school's time. The protocol of static/js/uploads.js (applications/apply/direct.py,
    upload_views.py) over real HTTP: begin, then for each part ask the portal to sign it and PUT its bytes to the
-   presigned S3 URL (begin signs them all; a part asks for its own URL only if that one expired), finish, and poll the upload until it is accepted (the whole-file check runs in a separate
-   ``manage.py db_worker``: PORTAL_TASKS=database). Like the script, parts go one after another within a file,
+   presigned S3 URL (begin signs them all; a part asks for its own URL only if that one expired), finish (the
+   portal confirms every part is in the bucket), and poll the upload until it is accepted (assembling the parts
+   and the whole-file check run in a separate ``manage.py db_worker``: PORTAL_TASKS=database). Like the script, parts go one after another within a file,
    and the three files go at the same time (the script starts every file of a selection at once; here the school
    picks work plan and evidence together). The same with the files one after another is printed too (the next
    file begins once the previous one's finish has answered; the checks go on meanwhile).
@@ -1134,13 +1135,14 @@ def report_direct(results):
             )
     print("ratio = best direct / best baseline; 'of med' = the same of medians. Medians of the rounds: parts sent =")
     print("until the last part's PUT was answered; finish = until the last finish answered; queue wait / check = the")
-    print("checks' wait in the db_worker's queue and their run (means); script sees = when uploads.js would first")
-    print("show all 3 accepted (0.4, 0.8, 1.5, then every 2 s after finish); submit = the final text-only POST")
-    print("(gunicorn).")
+    print("tasks' wait in the db_worker's queue and their run, assembling the parts included (means); script sees =")
+    print("when uploads.js would first show all 3 accepted (0.4, 0.8, 1.5, then every 2 s after finish); submit = the")
+    print("final text-only POST (gunicorn).")
     print()
     print(f"target: ratio <= {TARGET_DIRECT_RATIO} (the 'together' variant), the school's time being until its files")
-    print("are stored (the last finish answered: from then on the form can be submitted; a check still running is")
-    print("then done by the submission). Until the background checks have accepted them is printed beside it.")
+    print("are in the bucket (the last finish answered: the portal has seen every part there; from then on the form")
+    print("can be submitted, and assembling and checking the files, left to the task worker, are done by the")
+    print("submission if it comes first). Until the worker has assembled and accepted them is printed beside it.")
     for r in results:
         base = min(r["parts_baseline_samples"])
         best, _ = best_and_median(r["together"], "total")

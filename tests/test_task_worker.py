@@ -13,6 +13,7 @@ import signal
 import socket
 
 import pytest
+import requests
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
@@ -24,7 +25,7 @@ from applications.models import Application, Upload
 from .conftest import soup
 from .disguised_files import HTML
 from .factories import demo_form_page, docx_bytes, pdf_bytes, submit
-from .test_direct_uploads import form_token, submit_text_only, upload_file
+from .test_direct_uploads import begin, form_token, submit_text_only, upload_file
 
 DATABASE_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},  # Wagtail's: at once, as configured
@@ -182,3 +183,30 @@ def test_a_submission_made_while_the_worker_is_down_checks_the_files_itself(comm
         with files[name].open() as stored:
             assert hashlib.sha256(stored.read()).hexdigest() == hashlib.sha256(data).hexdigest()
     assert len(mail.outbox) == 1  # and the office's email, which waited too
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("rewrite", ["same length, other content", "longer"])
+def test_a_part_rewritten_after_finish_is_checked_as_the_worker_finds_it(committed_site, s3_bucket, worker_down,
+                                                                          rewrite):
+    """Between finish and the worker's check, the part's URL is still valid: what the worker assembles and checks
+    is what the bucket holds then, never what finish saw."""
+    client, page = Client(), demo_form_page()
+    token = form_token(client, page)
+    data = pdf_bytes(300_000)
+    upload = begin(client, page, token, "佐证.pdf", len(data)).json()
+    url = client.post(f"/apply/uploads/{upload['id']}/parts/1/").json()["url"]
+    assert requests.put(url, data=data, timeout=30).status_code == 200
+    assert client.post(f"/apply/uploads/{upload['id']}/finish/").json()["state"] == "checking"
+
+    other = (HTML * (len(data) // len(HTML) + 1))[:len(data)] if rewrite.startswith("same") else data + b"0" * 1000
+    assert requests.put(url, data=other, timeout=30).status_code == 200  # moto takes it: the URL has not expired
+    run_worker()
+    answer = client.get(f"/apply/uploads/{upload['id']}/").json()
+    assert answer["state"] == "refused" and "已被删除" in answer["problem"]
+    client_s3 = s3_bucket["client"]
+    assert client_s3.list_objects_v2(Bucket=s3_bucket["bucket"]).get("Contents", []) == []
+    assert client_s3.list_multipart_uploads(Bucket=s3_bucket["bucket"]).get("Uploads", []) == []
+    response = submit_text_only(client, page, token)
+    assert response.status_code == 200 and not Application.objects.exists()
+    assert "佐证.pdf" in soup(response).find(id="error-summary").get_text()

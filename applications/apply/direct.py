@@ -11,11 +11,13 @@ form's totals, makes the key and returns the upload's parts. For each part it as
 Which parts have arrived is asked of the storage itself (ListParts, or the staging folder), so an upload
 resumes from its last finished part after a dropped connection, a reload, or in another browser.
 
-``finish`` assembles the parts and checks the object without trusting the bucket to have enforced anything
-(moto, and a misconfigured bucket, enforce neither signatures, expiry nor sizes): exactly the parts that were
-signed for, each of the expected length, none written after its URL expired, the object of the declared
-size, and its first bytes of the declared type. Then a task (``verify``) reads it whole for the sha256 and the
-content checks of uploads.UploadRule. Whatever fails is deleted and the school is told, naming the file.
+``finish`` only makes sure every part has arrived; a task (``verify``, in the task worker, or the submission
+if it comes first) then assembles the parts (``store``) and checks the object without trusting the bucket to
+have enforced anything (moto, and a misconfigured bucket, enforce neither signatures, expiry nor sizes):
+exactly the parts that were signed for, each of the expected length, none written after its URL expired, the
+object of the declared size, and its first bytes of the declared type. Then it reads the object whole for the
+sha256 and the content checks of uploads.UploadRule. Whatever fails is deleted and the school is told, naming
+the file.
 """
 
 import hashlib
@@ -28,6 +30,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -99,15 +102,6 @@ class BucketParts:
             MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n][2]} for n in sorted(parts)]},
         )
 
-    def head(self, upload):
-        """(the object's first bytes, its whole size): one ranged GET, whose Content-Range gives the size."""
-        answer = self.client.get_object(
-            Bucket=self.bucket, Key=self.object_key(upload.key), Range=f"bytes=0-{HEAD_BYTES - 1}"
-        )
-        head = answer["Body"].read()
-        total = answer.get("ContentRange", "").rpartition("/")[2]
-        return head, int(total) if total.isdigit() else len(head)
-
     def abandon(self, upload):
         if upload.multipart_id:
             try:
@@ -169,10 +163,6 @@ class FolderParts:
             self.storage.delete(saved)
             raise RuntimeError("storage renamed an upload")
         shutil.rmtree(self.folder(upload), ignore_errors=True)
-
-    def head(self, upload):
-        with self.storage.open(upload.key, "rb") as stored:
-            return stored.read(HEAD_BYTES), self.storage.size(upload.key)
 
     def abandon(self, upload):
         shutil.rmtree(self.folder(upload), ignore_errors=True)
@@ -270,7 +260,7 @@ def keep_posted_files(page, form, state):
                     remove(older)
             upload = Upload.objects.create(
                 token=state.token, page=page, field_name=name, original_name=Path(posted.name).name[:255],
-                size=posted.size, key=key, part_size=part_size(), state=Upload.State.ACCEPTED,
+                size=posted.size, key=key, part_size=part_size(), state=Upload.State.ACCEPTED, stored_at=timezone.now(),
                 sha256=posted.sha256, content_type=posted.detected_type,
             )
             state.uploads[name] = ([] if not multiple else state.uploads.get(name, [])) + [upload]
@@ -319,37 +309,22 @@ def receive_part(upload, number, body, length):
 
 
 def finish(upload):
-    """Assemble the parts and check the object (see the module's docstring). Returns the upload, now
-    CHECKING (the whole-file checks follow in a task) or REFUSED with the reason in ``problem``."""
+    """The school has sent every part: the upload becomes CHECKING and a task (``verify``) assembles and checks
+    it. Returns the upload (with the immediate task backend, already ACCEPTED or REFUSED with the reason in
+    ``problem``). Parts still missing are named at once, for the script to resume.
+
+    Assembling is left to the task, off the web worker: S3's CompleteMultipartUpload copies the parts into the
+    object and, for a large one, may take long (AWS documents minutes), which a sync worker would spend waiting."""
     from ..models import Upload
 
     if upload.state != Upload.State.UPLOADING:
         return upload
-    backend = parts_for()
-    received = backend.received(upload)
-    expected = set(range(1, upload.parts + 1))
-    missing = sorted(expected - set(received))
+    received = parts_for().received(upload)
+    missing = sorted(set(range(1, upload.parts + 1)) - set(received))
     if missing:
         raise Refused(f"文件“{upload.original_name}”还有 {len(missing)} 个分片没有上传完，请继续上传。", status=409)
-    skew = timedelta(seconds=settings.PORTAL_UPLOAD_CLOCK_SKEW_SECONDS)
-    problem = None
-    if set(received) != expected or any(received[n][0] != upload.part_length(n) for n in expected):
-        problem = "上传的内容与所选文件的大小不符"
-    elif upload.signed_until is None or any(received[n][1] > upload.signed_until + skew for n in expected):
-        problem = "上传链接已过期"
-    if problem is None:
-        try:
-            backend.assemble(upload, {n: received[n] for n in sorted(expected)})
-            head, size = backend.head(upload)
-        except Exception:
-            logger.exception("Assembling an uploaded file failed")
-            raise Refused("文件保存失败，请重新上传该文件。", status=503) from None
-        problem = "上传的内容与所选文件的大小不符" if size != upload.size else _head_problem(upload, head)
-    if problem is not None:
-        refuse(upload, f"{problem}，已被删除，请重新选择该文件上传。")
-        return upload
-    Upload.objects.filter(pk=upload.pk).update(state=Upload.State.CHECKING)
-    # With a worker (PORTAL_TASKS=database) the check runs there and the school's page asks again; with the
+    Upload.objects.filter(pk=upload.pk, state=Upload.State.UPLOADING).update(state=Upload.State.CHECKING)
+    # With a worker (PORTAL_TASKS=database) the task runs there and the school's page asks again; with the
     # immediate backend it has run when this returns. Enqueued in this request's transaction, if any.
     verify.enqueue(upload.pk)
     upload.refresh_from_db()
@@ -389,9 +364,39 @@ def remove(upload, keep_row=False):
         logger.exception("Could not remove an uploaded file")
 
 
+def _assemble(upload):
+    """Make the object from the parts the storage holds, if they are exactly those signed for: each of the
+    expected length, none written after its URL expired. Returns a reason to refuse, or None once assembled.
+    A storage failure raises."""
+    backend = parts_for()
+    received = backend.received(upload)
+    expected = set(range(1, upload.parts + 1))
+    skew = timedelta(seconds=settings.PORTAL_UPLOAD_CLOCK_SKEW_SECONDS)
+    if set(received) != expected or any(received[n][0] != upload.part_length(n) for n in expected):
+        return "上传的内容与所选文件的大小不符"
+    if upload.signed_until is None or any(received[n][1] > upload.signed_until + skew for n in expected):
+        return "上传链接已过期"
+    backend.assemble(upload, {n: received[n] for n in sorted(expected)})
+    return None
+
+
+def _read_whole(upload, copy):
+    """Copy the stored object into ``copy`` (a temporary file); returns a File of it with its sha256."""
+    digest = hashlib.sha256()
+    with application_storage().open(upload.key, "rb") as stored:
+        for chunk in iter(lambda: stored.read(MB), b""):
+            digest.update(chunk)
+            copy.write(chunk)
+    copy.flush()
+    copy.seek(0)
+    checked = File(copy, name=upload.original_name)
+    checked.sha256 = digest.hexdigest()
+    return checked
+
+
 @task(backend="worker")
 def verify(upload_pk):
-    """Read the stored object whole: its sha256, and every content check a file posted with the form gets."""
+    """Assemble the uploaded file and check it whole (check_whole)."""
     from ..models import Upload
 
     upload = Upload.objects.select_related("page").filter(pk=upload_pk, state=Upload.State.CHECKING).first()
@@ -400,40 +405,55 @@ def verify(upload_pk):
 
 
 def check_whole(upload):
-    """The whole-file checks, in the task or, if it has not run yet, at submission. Returns the upload."""
-    rules = upload.page.specific.upload_rules()
-    rule = rules[upload.field_name][0] if upload.field_name in rules else None
-    storage = application_storage()
-    digest = hashlib.sha256()
-    try:
-        # A copy without a name (as uploads.ReceivedFile): a worker killed mid-check leaves nothing on disk.
-        with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
-            with storage.open(upload.key, "rb") as stored:
-                for chunk in iter(lambda: stored.read(MB), b""):
-                    digest.update(chunk)
-                    copy.write(chunk)
-            copy.flush()
-            copy.seek(0)
-            checked = File(copy, name=upload.original_name)
-            checked.sha256 = digest.hexdigest()
-            if rule is None:
-                raise ValidationError("该字段已不再接受文件，请删除后重新上传。")
-            rule.validate(checked)
-    except ValidationError as error:
-        # The checks' messages begin with the file's name; a refusal is shown after the name (the form's error,
-        # the upload list, the script), so it is kept without it.
-        named = f"文件“{upload.original_name}”"
-        problem = " ".join(message.removeprefix(named) for message in error.messages).rstrip("。")
-        refuse(upload, problem + "。已被删除，请重新选择。")
-        return upload
-    except Exception:
-        logger.exception("Checking an uploaded file failed")
-        return upload  # stays CHECKING: submission tries again
-    upload.state, upload.sha256, upload.content_type = upload.State.ACCEPTED, checked.sha256, checked.detected_type
-    type(upload).objects.filter(pk=upload.pk, state=upload.State.CHECKING).update(
-        state=upload.state, sha256=upload.sha256, content_type=upload.content_type
-    )
-    return upload
+    """Assemble the parts if that is not done yet, then check the object whole (its size and type, its sha256 and
+    every content check of uploads.UploadRule): in the task or, if it has not run yet, at submission. Done once:
+    the upload's row is locked meanwhile, so the task and a submission do not both do it. Returns the upload as it
+    then is: ACCEPTED, REFUSED (and deleted, with the reason in ``problem``), or still CHECKING after a storage
+    failure (tried again by the next submission or a later task)."""
+    from ..models import Upload
+
+    with transaction.atomic():
+        row = Upload.objects.select_for_update().filter(pk=upload.pk).first()
+        if row is None:  # removed meanwhile
+            return upload
+        row.page = upload.page
+        if row.state != Upload.State.CHECKING:
+            return row
+        rules = row.page.specific.upload_rules()
+        rule = rules[row.field_name][0] if row.field_name in rules else None
+        try:
+            problem = _assemble(row) if row.stored_at is None else None
+            if problem is not None:
+                refuse(row, f"{problem}，已被删除，请重新选择该文件上传。")
+                return row
+            row.stored_at = row.stored_at or timezone.now()
+            # A copy without a name (as uploads.ReceivedFile): a worker killed mid-check leaves nothing on disk.
+            with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
+                checked = _read_whole(row, copy)
+                problem = "的大小与所选文件不符" if checked.size != row.size else _head_problem(row, copy.read(HEAD_BYTES))
+                copy.seek(0)
+                if problem is None:
+                    if rule is None:
+                        raise ValidationError("该字段已不再接受文件，请删除后重新上传。")
+                    rule.validate(checked)
+        except ValidationError as error:
+            # The checks' messages begin with the file's name; a refusal is shown after the name (the form's
+            # error, the upload list, the script), so it is kept without it.
+            named = f"文件“{row.original_name}”"
+            problem = " ".join(message.removeprefix(named) for message in error.messages).rstrip("。")
+        except Exception:
+            logger.exception("Assembling or checking an uploaded file failed")
+            if row.stored_at is not None:
+                Upload.objects.filter(pk=row.pk).update(stored_at=row.stored_at)
+            return row  # stays CHECKING: a submission or a later task tries again
+        if problem is not None:
+            refuse(row, problem + "。已被删除，请重新选择。")
+            return row
+        row.state, row.sha256, row.content_type = Upload.State.ACCEPTED, checked.sha256, checked.detected_type
+        Upload.objects.filter(pk=row.pk).update(
+            state=row.state, sha256=row.sha256, content_type=row.content_type, stored_at=row.stored_at
+        )
+        return row
 
 
 class _Probe:
