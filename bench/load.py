@@ -13,6 +13,9 @@ Loopback only, bounded in time. Nothing is asserted; it prints:
   POSTs the form's text; or (--path nojs: the form without JavaScript, the heavier path for the server) POSTs
   text and files in one multipart body. Throughput, p50/p95/p99 of the submission (the final POST until its
   answer; target: p95 <= 1.5 s), of the whole application on the direct path, errors (target: 0);
+- where the machine's CPU went during the load, by process (/proc): the stack's parts, the readers' wrk and this
+  script (the schools' side); and the applicants' share per accepted applicant, with how many cores 400 of them
+  within the minute would need for that alone;
 - afterwards: every accepted application exists exactly once, with its files, each of the sha256 sent; the bucket
   holds no object that no application refers to.
 """
@@ -213,6 +216,34 @@ def check(results):
     return problems, len(keys)
 
 
+# Where the machine's CPU goes during the load, by process: the stack's parts by their command lines.
+PARTS = (("gunicorn", "gunicorn"), ("db_worker", "task worker"), ("moto_server", "S3 server (moto)"),
+         ("varnishd", "Varnish"), ("nginx", "nginx"), ("postgres", "PostgreSQL"), ("redis-server", "Redis"))
+
+
+def cpu_by_part():
+    """{part: CPU seconds so far} of the running processes (utime + stime from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        part = next((label for key, label in PARTS if key in command), None)
+        if part:
+            seconds[pid, part] = (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+def cpu_spent(before, after):
+    spent = {}
+    for (pid, part), value in after.items():
+        spent[part] = spent.get(part, 0) + value - before.get((pid, part), 0)
+    return spent
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PROD_PORT", 8080)))
@@ -235,6 +266,7 @@ def main():
     def read_meanwhile():
         reading["rate"], reading["errors"] = readers(args.port, args.seconds + 5, args.readers)
 
+    cpu_before, own_before = cpu_by_part(), os.times()
     reader = threading.Thread(target=read_meanwhile)
     reader.start()
     started = time.perf_counter()
@@ -249,6 +281,11 @@ def main():
         results = list(pool.map(arrive, range(args.applicants)))
     took = time.perf_counter() - started
     reader.join()
+    spent, own_after = cpu_spent(cpu_before, cpu_by_part()), os.times()
+    spent["the schools (this script)"] = own_after.user + own_after.system - own_before.user - own_before.system
+    spent["the readers (wrk)"] = (own_after.children_user + own_after.children_system
+                                  - own_before.children_user - own_before.children_system)
+    window = time.perf_counter() - started
 
     times = sorted(t for t, ref, _, _ in results if t is not None and not ref.startswith("error"))
     wholes = sorted(w for _, ref, _, w in results if w is not None and not ref.startswith("error"))
@@ -265,6 +302,13 @@ def main():
               f"p95 {quantile(0.95, wholes):.2f} s, p99 {quantile(0.99, wholes):.2f} s")
     print(f"readers during the load: {reading['rate']:,.0f} req/s ({reading['rate'] / alone:.2f} of alone), "
           f"{reading['errors']} errors")
+    applicants_parts = ("gunicorn", "task worker", "S3 server (moto)", "PostgreSQL", "Redis")
+    per_applicant = sum(spent.get(part, 0) for part in applicants_parts) / max(1, len(times))
+    print(f"CPU seconds over the {window:.0f} s ({window * os.cpu_count():.0f} available): "
+          + ", ".join(f"{part} {value:.1f}" for part, value in sorted(spent.items(), key=lambda kv: -kv[1])))
+    print(f"the applicants' share (gunicorn, task worker, S3 server, PostgreSQL, Redis): {per_applicant * 1000:.0f} ms "
+          f"per accepted applicant; {args.applicants} within {args.seconds} s would need "
+          f"{per_applicant * args.applicants / args.seconds:.2f} of the {os.cpu_count()} cores for them alone")
     problems, objects = check(results)
     print(f"afterwards: {'every accepted application once with its files (sha256 checked), no orphan object' if not problems else '; '.join(problems)} "
           f"({objects} objects in the bucket)")
