@@ -166,3 +166,35 @@ def test_a_stamped_scan_to_a_bucket_that_stopped_gets_a_chinese_answer(client, p
     assert response.status_code == 503 and "文件保存失败" in soup(response).get_text()
     application.refresh_from_db()
     assert application.status == "awaiting_scan"
+
+
+def test_the_upload_scripts_requests_to_a_bucket_that_stopped_get_a_chinese_answer_and_resume_after(
+    client, proxied_bucket
+):
+    """Begin (which opens the multipart upload) and finish (which lists the parts) ask the bucket: stopped, each
+    answers 503 in bounded time with a Chinese message the script shows with its 继续上传 button; once the
+    bucket is back the same file carries on from what it had sent."""
+    import requests
+
+    from .test_direct_uploads import begin, form_token, piece
+
+    page = demo_form_page()
+    proxy = proxied_bucket["proxy"]
+    token = form_token(client, page)
+    data = pdf_bytes(2 * MB)
+
+    proxy.running.clear()
+    started = time.monotonic()
+    refused = begin(client, page, token, "方案.pdf", len(data), field="work_plan")
+    assert refused.status_code == 503 and "存储服务暂时无法访问" in refused.json()["error"]
+    assert time.monotonic() - started < 10
+    proxy.running.set()
+
+    upload = begin(client, page, token, "方案.pdf", len(data), field="work_plan").json()
+    assert requests.put(upload["urls"]["1"], data=piece(upload, data, 1), timeout=30).status_code == 200
+    proxy.running.clear()
+    stopped = client.post(f"/apply/uploads/{upload['id']}/finish/")
+    assert stopped.status_code == 503 and "存储服务暂时无法访问" in stopped.json()["error"]
+    proxy.running.set()
+    assert begin(client, page, token, "方案.pdf", len(data), field="work_plan").json()["received"] == [1]
+    assert client.post(f"/apply/uploads/{upload['id']}/finish/").json()["state"] == "accepted"

@@ -24,6 +24,7 @@ import hashlib
 import logging
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.http import UnreadablePostError
 from django.utils import timezone
 from django_tasks import task
 
@@ -48,6 +50,22 @@ class Refused(Exception):
     def __init__(self, message, status=400):
         super().__init__(message)
         self.status = status
+
+
+STORAGE_DOWN = "存储服务暂时无法访问，请稍后点“继续上传”，已上传的部分不会丢失。"
+
+
+@contextmanager
+def asking_storage():
+    """A storage that does not answer one of the script's requests (botocore's errors and timeouts, OSError) is
+    a 503 with a Chinese message, never a 500: the script offers to continue, and what was sent is kept."""
+    try:
+        yield
+    except (Refused, UnreadablePostError):  # the school's connection dropped, not the storage
+        raise
+    except Exception as error:
+        logger.warning("The storage failed an upload request (%s)", type(error).__name__)
+        raise Refused(STORAGE_DOWN, status=503) from error
 
 
 def part_size():
@@ -211,7 +229,8 @@ def begin(page, token, field_name, name, size, modified=None):
         token=token, page=page, field_name=field_name, original_name=name, size=size, modified=modified,
         key=new_key(extension_of(name)), part_size=part_size(),
     )
-    parts_for().begin(upload)
+    with asking_storage():
+        parts_for().begin(upload)
     upload.save()
     return upload, True
 
@@ -271,7 +290,8 @@ def received_parts(upload):
     """The numbers of the parts the storage already holds whole (what a resumed upload skips)."""
     if upload.state != upload.State.UPLOADING:
         return []
-    received = parts_for().received(upload)
+    with asking_storage():
+        received = parts_for().received(upload)
     return sorted(n for n, (size, _, _) in received.items() if 1 <= n <= upload.parts and size == upload.part_length(n))
 
 
@@ -305,7 +325,8 @@ def receive_part(upload, number, body, length):
         raise Refused("分片大小不正确，请重新上传该文件。")
     if upload.signed_until is None or timezone.now() > upload.signed_until:
         raise Refused("上传链接已过期，请重新上传该文件。", status=403)
-    backend.write(upload, number, body, length)
+    with asking_storage():
+        backend.write(upload, number, body, length)
 
 
 def finish(upload):
@@ -319,7 +340,8 @@ def finish(upload):
 
     if upload.state != Upload.State.UPLOADING:
         return upload
-    received = parts_for().received(upload)
+    with asking_storage():
+        received = parts_for().received(upload)
     missing = sorted(set(range(1, upload.parts + 1)) - set(received))
     if missing:
         raise Refused(f"文件“{upload.original_name}”还有 {len(missing)} 个分片没有上传完，请继续上传。", status=409)
