@@ -15,6 +15,7 @@ from applications.models import Application
 
 from .conftest import soup
 from .factories import demo_form_page, pdf_bytes, submit, upload
+from .test_review import city  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,35 @@ def test_the_upload_scripts_requests_to_a_bucket_that_stopped_get_a_chinese_answ
     proxy.running.set()
     assert begin(client, page, token, "方案.pdf", len(data), field="work_plan").json()["received"] == [1]
     assert client.post(f"/apply/uploads/{upload['id']}/finish/").json()["state"] == "accepted"
+
+
+def test_a_reviewer_downloading_from_a_bucket_that_stopped_gets_a_chinese_answer(city, proxied_bucket, caplog):
+    import logging
+
+    from .test_review import make_application, stored_file
+
+    application = make_application(status="recommended")
+    kept = stored_file(application, b"%PDF-1.4 kept")
+    proxied_bucket["proxy"].running.clear()
+    with caplog.at_level(logging.WARNING):
+        response = city.get(f"/admin/applications/{application.pk}/files/{kept.pk}/", follow=True)
+    assert response.status_code == 200
+    assert "存储服务暂时无法访问" in soup(response).get_text()
+
+
+def test_a_dossier_from_a_bucket_that_stopped_is_a_valid_zip_naming_what_it_could_not_read(city, proxied_bucket):
+    import zipfile
+
+    import openpyxl
+
+    from .test_review import make_application, stored_file
+
+    application = make_application(status="recommended")
+    stored_file(application, b"%PDF-1.4 kept")
+    proxied_bucket["proxy"].running.clear()
+    response = city.get(f"/admin/applications/export/dossier.zip?call={application.call.pk}")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.testzip() is None
+    manifest = next(n for n in archive.namelist() if n.endswith("清单.xlsx"))
+    rows = list(openpyxl.load_workbook(io.BytesIO(archive.read(manifest))).active.iter_rows(values_only=True))
+    assert any(row[8] and "存储服务无法访问" in row[8] for row in rows)

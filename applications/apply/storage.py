@@ -4,11 +4,14 @@ Files are addressed by generated keys (never the user's file name). The local de
 on S3 the only URLs are short-lived signed ones, handed out by the permission-checked download view.
 """
 
+import logging
 import re
 import uuid
 
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 ALIAS = "applications"
 SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")
@@ -82,6 +85,20 @@ def unreachable(error):
         seen.add(id(error))
         error = error.__cause__ or error.__context__
     return False
+
+
+class Presence:
+    PRESENT, MISSING, UNREACHABLE = "present", "missing", "unreachable"
+
+
+def presence(key):
+    """Whether the stored file ``key`` is there: PRESENT, MISSING (logged as an error by the caller, who names the
+    file), or UNREACHABLE: the storage did not answer (logged here as a warning, without the key's owner)."""
+    try:
+        return Presence.PRESENT if application_storage().exists(key) else Presence.MISSING
+    except Exception as error:  # botocore's errors and timeouts, OSError
+        logger.warning("The storage did not answer whether %s exists (%s)", key, type(error).__name__)
+        return Presence.UNREACHABLE
 
 
 def s3_storage(env):

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from portal import office
 
-from ..apply.storage import application_storage
+from ..apply.storage import Presence, presence
 from .docx import application_docx, template_page
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,9 @@ class Entry:
         self.sha256 = digest.hexdigest()
 
     def row(self):
-        if self.missing:
+        if self.missing == Presence.UNREACHABLE:
+            note = "存储服务无法访问，未能读取此文件，未放入压缩包：请稍后重新导出"
+        elif self.missing:
             note = "文件缺失：存储中找不到此文件，未放入压缩包（已记录错误）"
         elif self.expected_sha256 and self.expected_sha256 != self.sha256:
             note = "与上传时记录的校验值不符"
@@ -201,14 +203,15 @@ def add_application(zs, page, root, application, entries):
     entry = Entry(application, "申请表（附件4）", posixpath.join(folder, name))
     zs.add(entry.track(document_chunks(page, application)), entry.path)
     entries.append(entry)
-    storage = application_storage()
     for stored in application.files.all():
         name = unique_name(material_name(stored.field_label, stored.original_name), taken)
-        if not storage.exists(stored.key):
+        found = presence(stored.key)
+        if found != Presence.PRESENT:
             # A ZIP cut off at the missing file would look complete to whoever saved it: leave the file out,
             # name it in the manifest, and tell the operators.
-            logger.error("Dossier: the stored file %s of %s is missing", stored.key, application.reference)
-            entries.append(Entry(application, stored.field_label, posixpath.join(folder, name), missing=True))
+            if found == Presence.MISSING:
+                logger.error("Dossier: the stored file %s of %s is missing", stored.key, application.reference)
+            entries.append(Entry(application, stored.field_label, posixpath.join(folder, name), missing=found))
             continue
         entry = Entry(application, stored.field_label, posixpath.join(folder, name), stored.sha256)
         zs.add(entry.track(file_chunks(stored)), entry.path, size=stored.size)

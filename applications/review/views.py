@@ -21,7 +21,7 @@ from notices.models import NoticePage, Unit
 from portal.views import paginate
 
 from .. import permissions, states
-from ..apply.storage import application_storage
+from ..apply.storage import Presence, application_storage, presence
 from ..exports import docx as docx_export
 from ..exports import dossier as dossier_export
 from ..exports import listing as listing_export
@@ -185,7 +185,11 @@ def download_file(request, pk, file_pk):
     application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
     stored = get_object_or_404(ApplicationFile, pk=file_pk, application=application)
     storage = application_storage()
-    if not storage.exists(stored.key):
+    found = presence(stored.key)
+    if found == Presence.UNREACHABLE:
+        messages.error(request, f"存储服务暂时无法访问，文件“{stored.original_name}”现在无法下载，请稍后再试。")
+        return redirect("applications_admin:detail", pk=application.pk)
+    if found == Presence.MISSING:
         logger.error("Download: the stored file %s of %s is missing", stored.key, application.reference)
         messages.error(request, f"文件“{stored.original_name}”在存储中找不到，无法下载。已记录此错误，请联系系统管理员。")
         return redirect("applications_admin:detail", pk=application.pk)
