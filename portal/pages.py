@@ -14,25 +14,28 @@ the rest of the path as in Wagtail's walk, and where an alias is on the way the 
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left, Length
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
 
-def in_private_section():
-    """True for a page under a view restriction: one on the page itself or on one of its ancestors."""
-    return Exists(PageViewRestriction.objects.filter(page__path=Left(OuterRef("path"), Length("page__path"))))
-
-
 def public(pages):
-    """`pages` without those in a private section (Wagtail's `.public()`, in the same query)."""
-    return pages.filter(~in_private_section())
+    """`pages` without those in a private section: a view restriction on the page itself or on one of its
+    ancestors (Wagtail's `.public()`), as a condition of the list's own query. Written once as SQL, as
+    _own_restriction is: compiling the ORM's form of this path comparison cost more than running it."""
+    quote = connection.ops.quote_name
+    restrictions, pages_table, path = quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table), quote("path")
+    column, restricted = quote(PageViewRestriction._meta.get_field("page").column), quote("restricted_page")
+    private = (
+        f"EXISTS (SELECT 1 FROM {restrictions} INNER JOIN {pages_table} {restricted} "
+        f"ON {restrictions}.{column} = {restricted}.{quote('id')} "
+        f"WHERE SUBSTR({pages_table}.{path}, 1, LENGTH({restricted}.{path})) = {restricted}.{path})"
+    )
+    return pages.filter(RawSQL(f"NOT {private}", (), output_field=BooleanField()))
 
 
 def _own_restriction():
-    """Whether a page row carries a view restriction itself, as a column of its own query. Written once as SQL:
-    Django compiles in_private_section()'s path comparison anew for every view, at several times the cost of
-    running it."""
+    """Whether a page row carries a view restriction itself, as a column of its own query. Written once as SQL, as
+    public() is: the ORM would compile it anew for every view."""
     quote = connection.ops.quote_name
     restrictions, pages = quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table)
     column = quote(PageViewRestriction._meta.get_field("page").column)

@@ -104,3 +104,24 @@ def test_a_long_made_up_path_is_a_404_without_a_large_query(client, call, django
 
 def main_text(response):
     return soup(response).get_text()
+
+
+@pytest.mark.parametrize("restricted", ["the notice", "the notice list above it"])
+def test_a_private_notice_is_listed_neither_on_the_home_page_nor_in_the_notice_list(client, call, restricted):
+    def listed(url):
+        return [a.get_text(strip=True) for a in soup(client.get(url)).select("main a")]
+
+    assert call.title in listed("/") and call.title in listed("/notices/")
+    page = call if restricted == "the notice" else call.get_parent()
+    PageViewRestriction.objects.create(page=page, restriction_type="password", password="pw-1234")
+    assert call.title not in listed("/")
+    if restricted == "the notice":
+        assert call.title not in listed("/notices/")
+        assert listed("/notices/"), "the other notices are still listed"
+
+
+def test_a_private_online_form_is_not_linked_from_the_home_page(client):
+    assert soup(client.get("/")).find("a", string="在线申报")
+    form = Page.objects.get(url_path__endswith="/demo-apply/")
+    PageViewRestriction.objects.create(page=form, restriction_type="password", password="pw-1234")
+    assert not soup(client.get("/")).find("a", string="在线申报")
