@@ -18,29 +18,47 @@ from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
 
-def public(pages):
-    """`pages` without those in a private section: a view restriction on the page itself or on one of its
-    ancestors (Wagtail's `.public()`), as a condition of the list's own query. Written once as SQL, as
-    _own_restriction is: compiling the ORM's form of this path comparison cost more than running it."""
+def _in_private_section(path):
+    """SQL: whether a view restriction lies on the page at ``path`` (an SQL expression) or on one of its ancestors.
+    Written as SQL once, not as an ORM expression: Django compiled that path comparison anew for every view, at
+    more than the cost of running it."""
     quote = connection.ops.quote_name
-    restrictions, pages_table, path = quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table), quote("path")
-    column, restricted = quote(PageViewRestriction._meta.get_field("page").column), quote("restricted_page")
-    private = (
-        f"EXISTS (SELECT 1 FROM {restrictions} INNER JOIN {pages_table} {restricted} "
+    restrictions, pages, restricted = (quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table),
+                                       quote("restricted_page"))
+    column = quote(PageViewRestriction._meta.get_field("page").column)
+    return (
+        f"EXISTS (SELECT 1 FROM {restrictions} INNER JOIN {pages} {restricted} "
         f"ON {restrictions}.{column} = {restricted}.{quote('id')} "
-        f"WHERE SUBSTR({pages_table}.{path}, 1, LENGTH({restricted}.{path})) = {restricted}.{path})"
+        f"WHERE SUBSTR({path}, 1, LENGTH({restricted}.{quote('path')})) = {restricted}.{quote('path')})"
     )
-    return pages.filter(RawSQL(f"NOT {private}", (), output_field=BooleanField()))
+
+
+def _source_path():
+    """SQL: the path of the page row's alias source (NULL for a page that is not an alias)."""
+    quote = connection.ops.quote_name
+    pages, source = quote(Page._meta.db_table), quote("alias_source")
+    return (f"(SELECT {source}.{quote('path')} FROM {pages} {source} "
+            f"WHERE {source}.{quote('id')} = {pages}.{quote('alias_of_id')})")
+
+
+def public(pages):
+    """`pages` without those in a private section (Wagtail's `.public()`), as a condition of the list's own query.
+    An alias counts as private where its source is: it shows the source's content, and is served only with the
+    source's password (ServedPage.get_view_restrictions), so its title is not listed either."""
+    quote = connection.ops.quote_name
+    own_path = f"{quote(Page._meta.db_table)}.{quote('path')}"
+    private = f"{_in_private_section(own_path)} OR {_in_private_section(_source_path())}"
+    return pages.filter(RawSQL(f"NOT ({private})", (), output_field=BooleanField()))
 
 
 def _own_restriction():
-    """Whether a page row carries a view restriction itself, as a column of its own query. Written once as SQL, as
-    public() is: the ORM would compile it anew for every view."""
+    """Whether a page row is private by itself, as a column of its own query: it carries a view restriction, or it
+    is an alias of a page in a private section (see public())."""
     quote = connection.ops.quote_name
     restrictions, pages = quote(PageViewRestriction._meta.db_table), quote(Page._meta.db_table)
     column = quote(PageViewRestriction._meta.get_field("page").column)
-    return RawSQL(f"EXISTS (SELECT 1 FROM {restrictions} WHERE {column} = {pages}.{quote('id')})", (),
-                  output_field=BooleanField())
+    own = f"EXISTS (SELECT 1 FROM {restrictions} WHERE {column} = {pages}.{quote('id')})"
+    return RawSQL(f"({own} OR {_in_private_section(_source_path())})", (), output_field=BooleanField())
 
 
 def _ancestor_paths(path):

@@ -74,3 +74,20 @@ def test_the_health_check_answers_without_the_database_and_is_never_cached(db, c
         response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_making_a_page_private_purges_its_aliases_and_the_pages_that_list_them(db, only_2019, purges):
+    """An alias shows its source: cached while the source was public, it must go when the source turns private."""
+    from wagtail.models import Page, PageViewRestriction
+
+    from notices.models import NoticeIndexPage, NoticePage
+
+    call = NoticePage.objects.live().first()
+    annex = Page.objects.child_of(call).live().first()
+    other_list = NoticeIndexPage(title="其他通知", slug="other-notices")
+    call.get_parent().get_parent().add_child(instance=other_list)
+    alias = annex.specific.create_alias(parent=call, update_slug="annex-alias")
+    listed_alias = call.specific.create_alias(parent=other_list, update_slug="call-alias", recursive=False)
+    purges.clear()
+    PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    assert {alias.url, listed_alias.url, other_list.url} <= set(purges)

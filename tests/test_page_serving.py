@@ -125,3 +125,22 @@ def test_a_private_online_form_is_not_linked_from_the_home_page(client):
     form = Page.objects.get(url_path__endswith="/demo-apply/")
     PageViewRestriction.objects.create(page=form, restriction_type="password", password="pw-1234")
     assert not soup(client.get("/")).find("a", string="在线申报")
+
+
+def test_an_alias_of_a_page_in_a_private_section_is_not_listed_by_its_title(client, call):
+    """An alias shows its source: where the source is private, so is the alias, in lists as when served."""
+    demo_url = "/notices/demo-2019-pilot-projects/"
+    demo = Page.objects.get(url_path__endswith="/demo-2019-pilot-projects/")
+    annex = Page.objects.get(url_path__endswith="/2019-pilot-projects/annex-2-topic-guide/")
+    annex.specific.create_alias(parent=demo, update_slug="copied-topic-guide")
+    notice_alias = call.specific.create_alias(parent=call.get_parent(), update_slug="copied-2019-call")
+
+    def listed(url):
+        return [a.get_text(strip=True) for a in soup(client.get(url)).select("main a")]
+
+    assert annex.title in listed(demo_url)
+    assert listed("/notices/").count(call.title) == 2
+    PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    assert annex.title not in listed(demo_url)
+    assert call.title not in listed("/notices/") and call.title not in listed("/")
+    assert 'name="password"' in client.get(notice_alias.url).content.decode()
