@@ -99,3 +99,15 @@ def test_excerpt_matches_a_term_across_a_line_break():
 
     assert str(excerpt("申报名额\n分配表", "名额分配")) == "申报<mark>名额\n分配</mark>表"
     assert excerpt("没有这个词", "区块链") is None
+
+
+def test_a_private_page_is_not_found(client, call):
+    """(Wagtail does not index aliases: an alias of a private page is not found either.)"""
+    from wagtail.models import Page, PageViewRestriction
+
+    annex = Page.objects.get(url_path__endswith="/2019-pilot-projects/annex-2-topic-guide/")
+    demo = Page.objects.get(url_path__endswith="/demo-2019-pilot-projects/")
+    annex.specific.create_alias(parent=demo, update_slug="copied-topic-guide")
+    assert annex.title in result_titles(client, "视网膜")
+    PageViewRestriction.objects.create(page=call, restriction_type="password", password="pw-1234")
+    assert annex.title not in result_titles(client, "视网膜")
