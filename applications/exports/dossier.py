@@ -129,7 +129,7 @@ class Entry:
 
     def row(self):
         if self.missing == Presence.UNREACHABLE:
-            note = "存储服务无法访问，未能读取此文件，未放入压缩包：请稍后重新导出"
+            note = "存储服务无法访问，未放入压缩包，请稍后重新导出"
         elif self.missing:
             note = "文件缺失：存储中找不到此文件，未放入压缩包（已记录错误）"
         elif self.expected_sha256 and self.expected_sha256 != self.sha256:
