@@ -210,3 +210,45 @@ def test_a_part_rewritten_after_finish_is_checked_as_the_worker_finds_it(committ
     response = submit_text_only(client, page, token)
     assert response.status_code == 200 and not Application.objects.exists()
     assert "佐证.pdf" in soup(response).find(id="error-summary").get_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_assembled_by_a_try_whose_answer_was_lost_is_checked_and_accepted(committed_site, s3_bucket,
+                                                                                 worker_down):
+    """CompleteMultipartUpload done at the bucket, its answer lost (the worker killed, the connection cut): the
+    multipart upload is gone and the object is there. The next try checks the object instead of failing for ever."""
+    from django.core.files.storage import storages
+
+    client, page = Client(), demo_form_page()
+    token = form_token(client, page)
+    data = pdf_bytes(300_000)
+    assert upload_file(client, page, token, "方案.pdf", data, field="work_plan")["state"] == "checking"
+    row, bucket = Upload.objects.get(), storages["applications"]
+    s3 = bucket.connection.meta.client
+    parts = s3.list_parts(Bucket=bucket.bucket_name, Key=row.key, UploadId=row.multipart_id)["Parts"]
+    s3.complete_multipart_upload(Bucket=bucket.bucket_name, Key=row.key, UploadId=row.multipart_id,
+                                 MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                                                            for p in parts]})
+    run_worker()
+    row.refresh_from_db()
+    assert row.state == Upload.State.ACCEPTED and row.sha256 == hashlib.sha256(data).hexdigest()
+    assert submit_text_only(client, page, token).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_local_folder_a_file_made_by_a_try_that_stopped_before_removing_its_parts_is_accepted(
+    committed_site, private_folder, worker_down
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    client, page = Client(), demo_form_page()
+    token = form_token(client, page)
+    data = pdf_bytes(300_000)
+    assert upload_file(client, page, token, "方案.pdf", data, field="work_plan")["state"] == "checking"
+    row = Upload.objects.get()
+    assert storages["applications"].save(row.key, ContentFile(data)) == row.key  # the earlier try's file
+    run_worker()
+    row.refresh_from_db()
+    assert row.state == Upload.State.ACCEPTED and row.sha256 == hashlib.sha256(data).hexdigest()
+    assert submit_text_only(client, page, token).status_code == 302

@@ -171,6 +171,9 @@ class FolderParts:
         partial.replace(folder / f"{number}.part")  # only a whole part counts as received
 
     def assemble(self, upload, parts):
+        if self.storage.exists(upload.key):  # made by an earlier try that stopped before removing the parts
+            shutil.rmtree(self.folder(upload), ignore_errors=True)
+            return
         with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as whole:
             for number in sorted(parts):
                 with open(self.folder(upload) / f"{number}.part", "rb") as part:
@@ -391,7 +394,14 @@ def _assemble(upload):
     expected length, none written after its URL expired. Returns a reason to refuse, or None once assembled.
     A storage failure raises."""
     backend = parts_for()
-    received = backend.received(upload)
+    try:
+        received = backend.received(upload)
+    except Exception:
+        if application_storage().exists(upload.key):
+            return None  # assembled by an earlier try whose answer was lost (S3 has forgotten the upload's parts)
+        raise
+    if not received and application_storage().exists(upload.key):
+        return None  # the same with the local folder, whose parts go once the file is made
     expected = set(range(1, upload.parts + 1))
     skew = timedelta(seconds=settings.PORTAL_UPLOAD_CLOCK_SKEW_SECONDS)
     if set(received) != expected or any(received[n][0] != upload.part_length(n) for n in expected):
