@@ -592,7 +592,7 @@ class Upload(models.Model):
     problem = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
-    # When its parts became the object (direct.store); until then a CHECKING upload still has to be assembled.
+    # When its parts became the object (direct.check_whole); until then a CHECKING upload still has to be assembled.
     stored_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

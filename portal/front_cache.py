@@ -4,8 +4,8 @@ Wagtail's frontend_cache app purges the page itself on publish and unpublish. Pa
 the home page lists the current call and the latest notices, a call lists its annexes and its form, the notice
 index lists the calls. So the page's live ancestors go with it; when the site settings change (the footer on
 every page), every live page goes; and when a page is made private or public again, its section, the aliases of
-its pages and the pages that list them go. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE (set from
-PORTAL_FRONT_CACHE) a purge does nothing. Django's own page cache (portal/page_cache.py) is emptied with it."""
+its pages and the pages that list them go. Connected at start-up (home/apps.py); without WAGTAILFRONTENDCACHE
+(set from PORTAL_FRONT_CACHE) a purge does nothing. Django's own page cache (portal/page_cache.py) is emptied with it."""
 
 from . import page_cache
 

@@ -2,9 +2,9 @@
 
 Wagtail finds the site by hostname with a query per request (Site.find_for_request) and the site's settings
 with another (BaseSiteSetting.for_site: get_or_create), then loads the site's root page to route from. They
-change only when an administrator edits them, so they are kept in the default cache, which is shared by every worker in production (Redis; Wagtail keeps its
-site root paths there too), and dropped when a Site, a site root page (any save: a revision, a publish, a move)
-or the settings are saved or deleted.
+change only when an administrator edits them, so they are kept in the default cache, which is shared by every
+worker in production (Redis; Wagtail keeps its site root paths there too), and dropped when a Site, a site root
+page (any save: a revision, a publish, a move) or the settings are saved or deleted.
 The matching itself stays Wagtail's (get_site_for_hostname): only its answer is kept, per hostname and port.
 Off (Wagtail's own lookups) unless PORTAL_SITE_CACHE: a per-process cache would keep an edit from the other
 workers for up to TIMEOUT.

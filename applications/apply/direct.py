@@ -12,7 +12,7 @@ Which parts have arrived is asked of the storage itself (ListParts, or the stagi
 resumes from its last finished part after a dropped connection, a reload, or in another browser.
 
 ``finish`` only makes sure every part has arrived; a task (``verify``, in the task worker, or the submission
-if it comes first) then assembles the parts (``store``) and checks the object without trusting the bucket to
+if it comes first) then assembles the parts (``check_whole``) and checks the object without trusting the bucket to
 have enforced anything (moto, and a misconfigured bucket, enforce neither signatures, expiry nor sizes):
 exactly the parts that were signed for, each of the expected length, none written after its URL expired, the
 object of the declared size, and its first bytes of the declared type. Then it reads the object whole for the
@@ -64,7 +64,7 @@ def asking_storage():
     except (Refused, UnreadablePostError):  # the school's connection dropped, not the storage
         raise
     except Exception as error:
-        logger.warning("The storage failed an upload request (%s)", type(error).__name__)
+        logger.warning("The storage failed an upload request (%s)", type(error).__name__, exc_info=True)
         raise Refused(STORAGE_DOWN, status=503) from error
 
 
@@ -282,8 +282,8 @@ def keep_posted_files(page, form, state):
                     remove(older)
             upload = Upload.objects.create(
                 token=state.token, page=page, field_name=name, original_name=Path(posted.name).name[:255],
-                size=posted.size, key=key, part_size=part_size(), state=Upload.State.ACCEPTED, stored_at=timezone.now(),
-                sha256=posted.sha256, content_type=posted.detected_type,
+                size=posted.size, key=key, part_size=part_size(), state=Upload.State.ACCEPTED,
+                stored_at=timezone.now(), sha256=posted.sha256, content_type=posted.detected_type,
             )
             state.uploads[name] = ([] if not multiple else state.uploads.get(name, [])) + [upload]
     return refused

@@ -99,7 +99,7 @@ def presence(key):
     try:
         return Presence.PRESENT if application_storage().exists(key) else Presence.MISSING
     except Exception as error:  # botocore's errors and timeouts, OSError
-        logger.warning("The storage did not answer whether %s exists (%s)", key, type(error).__name__)
+        logger.warning("The storage did not answer whether %s exists (%s)", key, type(error).__name__, exc_info=True)
         return Presence.UNREACHABLE
 
 
