@@ -37,7 +37,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from portal.cjk_search import CJKSearchField
-from portal.pages import ServedPage, public
+from portal.pages import ServedPage, public, row_column
 from portal.text import project_title
 
 from .blocks import SectionBlock
@@ -147,20 +147,22 @@ class NoticePage(ServedPage, Page):
 
     @cached_property
     def public_children(self):
-        """The notice's live public pages (annexes, form, results) as plain page rows, in one query; an annex
-        carries its number and the document the public downloads (the editor's replacement, else the generated
-        file: AnnexPage.download), read from its own table in the same query, whatever its type."""
-        number, download_id = _annex_columns()
-        return self.public_among(self.get_children().live().annotate(number=number, download_id=download_id))
+        """The notice's live public pages (annexes, form, results) as plain page rows, in one query, with the
+        columns of _child_columns: an annex's number and the document the public downloads, and what other page
+        types under a notice add of their own (e.g. the online form's opening times)."""
+        return self.public_among(self.get_children().live().annotate(**_child_columns()))
 
     def annexes(self):
-        """The annex pages (page rows) in the order 附件1, 附件2, …, each with its ``annex_number`` and ``download``:
-        two queries however many annexes there are and of however many types."""
+        """The annex pages (page rows) in the order 附件1, 附件2, …, each with its ``annex_number`` and ``download``
+        (a Document with the columns a download link shows): no query of their own, however many annexes there
+        are and of however many types."""
         annexes = [page for page in self.public_children if page.number is not None]
-        documents = Document.objects.in_bulk([page.download_id for page in annexes if page.download_id])
         for annex in annexes:
             annex.annex_number = annex.number
-            annex.download = documents.get(annex.download_id)
+            annex.download = _document_row(
+                id=annex.download_id, title=annex.download_title, file=annex.download_file,
+                file_size=annex.download_size,
+            ) if annex.download_file else None
         return sorted(annexes, key=lambda page: page.annex_number)
 
     def results_page(self):
@@ -233,12 +235,19 @@ class AnnexPage(ServedPage, Page):
     def heading_lines(self):
         return (self.heading or self.title).split("|")
 
+    @classmethod
+    def serving_queryset(cls):
+        return super().serving_queryset().select_related("attachment", "generated_annex_file__document")
+
     @cached_property
     def download(self):
         """The file the public downloads: the editor's replacement, else the one generated from the content."""
         if self.attachment_id:
             return self.attachment
-        generated = GeneratedAnnexFile.objects.filter(page=self).select_related("document").first()
+        if Page.generated_annex_file.is_cached(self):  # read with the page when it is served
+            generated = getattr(self, "generated_annex_file", None)
+        else:
+            generated = GeneratedAnnexFile.objects.filter(page=self).select_related("document").first()
         return generated.document if generated else None
 
     @property
@@ -253,26 +262,44 @@ class AnnexPage(ServedPage, Page):
 
 
 @functools.cache
-def _annex_columns():
-    """An annex's number and download as columns of a page row: a subquery on each annex type's table. Written
-    once as SQL: Django would compile the ten subqueries again for every page view, at several times the cost of
-    running them."""
+def _child_columns():
+    """Columns of a notice's child page rows (public_children): an annex's number and download, read by a
+    subquery on each annex type's table, with the columns of that document; and those that any page type that
+    may go under a notice declares by a ``listed_columns()`` class method. Written once as SQL: Django would
+    compile the subqueries again for every page view, at several times the cost of running them."""
     quote = connection.ops.quote_name
-    page_id = f"{quote(Page._meta.db_table)}.{quote('id')}"
 
     def first_of(column, tables):
-        return ", ".join(
-            f"(SELECT {quote(column)} FROM {quote(table)} WHERE {quote(key)} = {page_id})" for table, key in tables
-        )
+        return ", ".join(row_column(table, key, column) for table, key in tables)
 
     annex_tables = [(model._meta.db_table, model._meta.pk.column)
                     for model in apps.get_models() if issubclass(model, AnnexPage)]
     generated = [(GeneratedAnnexFile._meta.db_table, GeneratedAnnexFile._meta.get_field("page").column)]
     attachment = first_of(AnnexPage._meta.get_field("attachment").column, annex_tables)
-    return (
-        RawSQL(f"COALESCE({first_of('annex_number', annex_tables)}, NULL)", []),
-        RawSQL(f"COALESCE({attachment}, {first_of('document_id', generated)})", []),
-    )
+    download = f"COALESCE({attachment}, {first_of('document_id', generated)})"
+
+    def document(field):
+        column = Document._meta.get_field(field)
+        return RawSQL(f"(SELECT {quote(column.column)} FROM {quote(Document._meta.db_table)} "
+                      f"WHERE {quote('id')} = {download})", [], output_field=column)
+
+    columns = {
+        "number": RawSQL(f"COALESCE({first_of('annex_number', annex_tables)}, NULL)", []),
+        "download_id": RawSQL(download, []),
+        "download_title": document("title"),
+        "download_file": document("file"),
+        "download_size": document("file_size"),
+    }
+    for model in apps.get_models():
+        if issubclass(model, Page) and hasattr(model, "listed_columns"):
+            columns.update(model.listed_columns())
+    return columns
+
+
+def _document_row(**values):
+    """A Document made from columns read elsewhere (the fields not given are deferred, as with .only())."""
+    names = [field.attname for field in Document._meta.concrete_fields if field.attname in values]
+    return Document.from_db(None, names, [values[name] for name in names])
 
 
 class GeneratedAnnexFile(models.Model):

@@ -61,6 +61,20 @@ def _own_restriction():
     return RawSQL(f"({own} OR {_in_private_section(_source_path())})", (), output_field=BooleanField())
 
 
+def row_column(table, key, column):
+    """SQL: ``column`` of the row of ``table`` whose ``key`` is the page row's id (NULL when there is none): how a
+    list of plain page rows reads a page type's own column, or a row beside the page, in the list's own query."""
+    quote = connection.ops.quote_name
+    return (f"(SELECT {quote(column)} FROM {quote(table)} "
+            f"WHERE {quote(key)} = {quote(Page._meta.db_table)}.{quote('id')})")
+
+
+def own_column(model, field_name):
+    """A page type's own field as a column of plain page rows (row_column), typed as the field."""
+    field = model._meta.get_field(field_name)
+    return RawSQL(row_column(model._meta.db_table, model._meta.pk.column, field.column), (), output_field=field)
+
+
 def _ancestor_paths(path):
     return [path[: Page.steplen * depth] for depth in range(1, len(path) // Page.steplen + 1)]
 
@@ -113,7 +127,11 @@ class SiteRootRouting:
                 chain.append(page)
                 parent = page
                 continue
-            specific = page.specific
+            if issubclass(page_class, ServedPage):
+                # The page's own row with what its template shows of related rows, in the same query.
+                specific = page_class.serving_queryset().get(pk=page.pk)
+            else:
+                specific = page.specific
             specific._cached_parent_obj = parent
             _remember_chain(specific, chain, any(row.restricted for row in [*chain, page]))
             return specific.route(request, remaining)
@@ -122,6 +140,12 @@ class SiteRootRouting:
 
 class ServedPage:
     """For every public page class: the restriction check and breadcrumb from the chain routing found."""
+
+    @classmethod
+    def serving_queryset(cls):
+        """The queryset the page is read from when served (SiteRootRouting): a page type adds the related rows
+        its template shows (select_related) so that they cost no query of their own."""
+        return cls._default_manager.all()
 
     def get_view_restrictions(self):
         """The restrictions on the page and its ancestors, as Wagtail finds them, with one difference: for an alias

@@ -28,6 +28,8 @@ def queries_for(client, url, django_assert_max_num_queries):
 def test_the_notice_takes_at_most_eight_queries_however_many_annexes_it_has(client, call,
                                                                             django_assert_max_num_queries):
     before = queries_for(client, CALL_URL, django_assert_max_num_queries)
+    # The URL's pages, the notice's own row, its children with their downloads and its form's times.
+    assert before == 3
     for number in (6, 7, 8):
         call.add_child(instance=OutlinePage(title=f"补充附件{number}", slug=f"extra-{number}", annex_number=number))
     assert queries_for(client, CALL_URL, django_assert_max_num_queries) == before
@@ -144,3 +146,29 @@ def test_an_alias_of_a_page_in_a_private_section_is_not_listed_by_its_title(clie
     assert annex.title not in listed(demo_url)
     assert call.title not in listed("/notices/") and call.title not in listed("/")
     assert 'name="password"' in client.get(notice_alias.url).content.decode()
+
+
+def test_the_notice_shows_its_forms_state_from_the_forms_own_times(client, call):
+    """The notice reads its online form's times in the query of its children (ApplicationFormPage.listed_columns):
+    the 在线申报 link's state follows the form's own opening and closing times as the form itself does."""
+    import datetime
+
+    from django.utils import timezone
+
+    from applications.models import ApplicationFormPage
+
+    form = ApplicationFormPage.objects.child_of(call).get()
+    now = timezone.now()
+
+    def state_after(opens_at, closes_at):
+        form.opens_at, form.closes_at = opens_at, closes_at
+        form.save_revision().publish()
+        link = soup(client.get(CALL_URL)).select_one(".apply-link")
+        return link.select_one("a")["href"], link.get_text(strip=True)
+
+    href, text = state_after(now + datetime.timedelta(days=1), now + datetime.timedelta(days=2))
+    assert href == form.url and text.endswith("（尚未开始）")
+    _, text = state_after(now - datetime.timedelta(days=2), now - datetime.timedelta(days=1))
+    assert text.endswith("（申报已截止）")
+    _, text = state_after(now - datetime.timedelta(days=2), now + datetime.timedelta(days=1))
+    assert text == form.title

@@ -10,12 +10,9 @@ def application_form_of(call):
     """The call's live online form, if it has one: ``{% application_form_of call as form_page %}``."""
     if call is None:
         return None
-    # The notice being served lists its form as it lists its annexes (ServedPage.public_among).
-    forms = call.public_among(ApplicationFormPage.objects.child_of(call).live().order_by("path"))
-    form_page = forms[0] if forms else None
-    if form_page is not None:
-        form_page.call = call  # its deadline is the call's: no query for the parent again
-    return form_page
+    # Among the call's public children, which the notice reads in one query for its annexes too.
+    row = next((page for page in call.public_children if page.specific_class is ApplicationFormPage), None)
+    return ApplicationFormPage.from_listed_row(row, call) if row is not None else None
 
 
 @register.filter
