@@ -36,7 +36,7 @@ from django.http import UnreadablePostError
 from django.utils import timezone
 from django_tasks import task
 
-from .storage import application_storage, new_key
+from .storage import application_storage, new_key, pieces_of
 from .uploads import MB, check_total, extension_of
 
 logger = logging.getLogger(__name__)
@@ -415,10 +415,9 @@ def _assemble(upload):
 def _read_whole(upload, copy):
     """Copy the stored object into ``copy`` (a temporary file); returns a File of it with its sha256."""
     digest = hashlib.sha256()
-    with application_storage().open(upload.key, "rb") as stored:
-        for chunk in iter(lambda: stored.read(MB), b""):
-            digest.update(chunk)
-            copy.write(chunk)
+    for chunk in pieces_of(upload.key, MB):
+        digest.update(chunk)
+        copy.write(chunk)
     copy.flush()
     copy.seek(0)
     checked = File(copy, name=upload.original_name)

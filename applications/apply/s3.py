@@ -1,5 +1,6 @@
 """The bucket that holds application files (STORAGES["applications"] when S3 is configured)."""
 
+import contextlib
 import os
 
 from storages.backends.s3 import S3Storage
@@ -40,3 +41,10 @@ class PrivateS3Storage(S3Storage):
             path, ExtraArgs=self._get_write_parameters(key, content), Config=self.transfer_config
         )
         return cleaned
+
+    def pieces(self, name, size):
+        """The object's bytes, ``size`` at a time, from one GetObject streamed. Opening it as a File (S3File)
+        asks HEAD first and then downloads the whole object through a pool of threads, for every file checked."""
+        body = self.bucket.Object(self._normalize_name(clean_name(name))).get()["Body"]
+        with contextlib.closing(body):
+            yield from body.iter_chunks(size)

@@ -30,6 +30,16 @@ def new_key(extension):
     return f"{timezone.localdate():%Y/%m/%d}/{uuid.uuid4().hex}.{extension}"
 
 
+def pieces_of(key, size):
+    """The stored file's bytes, ``size`` at a time, read once from start to end (PrivateS3Storage.pieces)."""
+    storage = application_storage()
+    if hasattr(storage, "pieces"):
+        yield from storage.pieces(key, size)
+        return
+    with storage.open(key, "rb") as stored:
+        yield from iter(lambda: stored.read(size), b"")
+
+
 class PrivateFileSystemStorage(FileSystemStorage):
     """A local folder that no URL serves."""
 
