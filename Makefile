@@ -62,32 +62,36 @@ serve: install var
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(ALLOCATOR_ENV) DJANGO_SETTINGS_MODULE=portal.settings.production $(VENV)/bin/gunicorn -c portal/gunicorn.conf.py portal.wsgi
 
-# The production stack on this machine (deploy/prod-local): nginx -> Varnish -> two gunicorn instances, with
-# PostgreSQL, Redis, an S3 server (moto) and the task worker. Installs nginx and Varnish as root when missing.
+# The production stack on this machine (deploy/prod-local): nginx with its front cache -> two gunicorn instances,
+# with PostgreSQL, Redis, an S3 server (moto) and the task worker. Installs nginx, its cache purge module and wrk
+# as root when missing.
 prod-local: install-dev var
-	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -qq --no-install-recommends nginx-light varnish wrk >var/apt-stack.log 2>&1; } || true
-	@[ -x /usr/sbin/varnishd ] || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -qq --no-install-recommends varnish wrk >>var/apt-stack.log 2>&1; } || true
+	@{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && [ -f /usr/lib/nginx/modules/ngx_http_cache_purge_module.so ] \
+	  || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  nginx-light libnginx-mod-http-cache-purge wrk >var/apt-stack.log 2>&1; } || true
 	PORT=$(if $(PROD_PORT),$(PROD_PORT),8080) deploy/prod-local
 
 prod-local-stop:
 	deploy/prod-local stop
 
 # The browser journeys (tests/e2e) drive Debian's Chromium, with a CJK font so that screenshots show Chinese;
-# the malware tests start Debian's clamd with a signature database of their own (tests/test_malware.py).
-# As root with apt-get they are installed when missing; otherwise those tests are skipped with this command.
-E2E_INSTALL := apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei clamav-daemon
+# the malware tests start Debian's clamd with a signature database of their own (tests/test_malware.py); the
+# front cache's tests run deploy/nginx.conf in Debian's nginx with its purge module (tests/test_nginx_front_cache.py).
+# As root with apt-get they are installed when missing (nginx's own service, which Debian starts on port 80, is
+# stopped: the tests and make prod-local start nginx themselves); otherwise those tests are skipped with this command.
+E2E_PACKAGES := chromium fonts-wqy-microhei clamav-daemon nginx-light libnginx-mod-http-cache-purge
+E2E_INSTALL := apt-get update && apt-get install -y --no-install-recommends $(E2E_PACKAGES)
 
 browser: var
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/clamd ] && { [ -d /usr/share/fonts/truetype/wqy ] || [ -d /usr/share/fonts/opentype/noto ]; }; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/sbin/clamd ] && { [ -d /usr/share/fonts/truetype/wqy ] || [ -d /usr/share/fonts/opentype/noto ]; } \
+	  && [ -f /usr/lib/nginx/modules/ngx_http_cache_purge_module.so ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Chromium, a CJK font and clamd for the browser and malware tests (log: var/apt-e2e.log)"; \
+	  echo "Installing Chromium, a CJK font, clamd and nginx for the browser, malware and front cache tests (log: var/apt-e2e.log)"; \
 	  ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    -o DPkg::Lock::Timeout=300 chromium fonts-wqy-microhei clamav-daemon ) >var/apt-e2e.log 2>&1 \
-	  || echo "apt-get failed (see var/apt-e2e.log): the browser and malware tests will be skipped"; \
+	    -o DPkg::Lock::Timeout=300 $(E2E_PACKAGES) && { service nginx stop || true; } ) >var/apt-e2e.log 2>&1 \
+	  || echo "apt-get failed (see var/apt-e2e.log): the browser, malware and front cache tests will be skipped"; \
 	else \
-	  echo "Browser and malware tests will be skipped: Chromium, a CJK font or clamd is missing. As root: $(E2E_INSTALL)"; \
+	  echo "Browser, malware and front cache tests will be skipped: Chromium, a CJK font, clamd or nginx is missing. As root: $(E2E_INSTALL)"; \
 	fi
 
 test: install-dev var browser

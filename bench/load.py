@@ -4,7 +4,7 @@
     .venv/bin/python bench/load.py       # 400 applicants within 60 s, 64 readers; --applicants, --seconds, --readers
 
 Loopback only, bounded in time. Nothing is asserted; it prints:
-- the readers' rate on the notice page (wrk, 64 connections through nginx and Varnish) alone, then during the load
+- the readers' rate on the notice page (wrk, 64 connections through nginx's front cache) alone, then during the load
   (target: >= 0.5 of the unloaded rate);
 - the applicants, arriving evenly over the window, each from its own loopback address (127.0.0.N), as schools
   come from their own addresses, so that the per-address throttles apply as on the day. Each GETs the form, then
@@ -218,7 +218,7 @@ def check(results):
 
 # Where the machine's CPU goes during the load, by process: the stack's parts by their command lines.
 PARTS = (("gunicorn", "gunicorn"), ("db_worker", "task worker"), ("moto_server", "S3 server (moto)"),
-         ("varnishd", "Varnish"), ("nginx", "nginx"), ("postgres", "PostgreSQL"), ("redis-server", "Redis"))
+         ("nginx", "nginx"), ("postgres", "PostgreSQL"), ("redis-server", "Redis"))
 
 
 def cpu_by_part():

@@ -1,19 +1,19 @@
 """Read speed of the public pages on the production stack (`make prod-local`), with wrk, printing ratios.
 
-    make prod-local                      # first: nginx :8080 -> Varnish :8180 -> gunicorn :8101/:8102
+    make prod-local                      # first: nginx :8080 (and its front cache) -> gunicorn :8101/:8102
     .venv/bin/python bench/read.py       # then this (about a minute); --duration, --connections, --port
 
 Nothing is asserted. For the notice, home and topic-guide pages, all in one run on the same machine:
 
-- front cache: the page through nginx and Varnish, against nginx serving the same HTML bytes as a static file
+- front cache: the page from nginx's front cache, against nginx serving the same HTML bytes as a static file
   (written under the stack's STATIC_ROOT for the run): target >= 0.5;
-- Django's own page cache (portal/page_cache.py, Redis): the page from one gunicorn instance directly (Varnish
+- Django's own page cache (portal/page_cache.py, Redis): the page from one gunicorn instance directly (nginx
   bypassed), against a bare Django view on the same gunicorn (/healthz: no database, no template): target >= 0.8;
 - uncached: the same with a cookie that makes the page cache pass too (both caches bypassed), against the bare
   view: target >= 0.15 (a stock `wagtail start` page: 0.088);
   with the database queries each page makes (Django's test client in this process, the stack's settings);
 - an edit visible on the public page after publishing: the time from publish() returning to the first read
-  through nginx and Varnish that shows it (target <= 1 s).
+  through nginx's front cache that shows it (target <= 1 s).
 """
 
 import argparse
@@ -78,7 +78,7 @@ def queries_of(path):
 
 
 def edit_visible_after(port):
-    """Seconds from publish() returning to the first public read (nginx, Varnish, the page cache) showing the edit."""
+    """Seconds from publish() returning to the first public read (nginx's front cache, the page cache) showing the edit."""
     from notices.models import NoticePage
 
     url = f"http://127.0.0.1:{port}{PAGES['notice 2019']}"
@@ -114,7 +114,7 @@ def main():
     static_dir.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     print(f"== bench/read.py: wrk -t2 -c{args.connections} -d{args.duration}s; load average before "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores shared by wrk, nginx, Varnish, gunicorn")
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores shared by wrk, nginx, gunicorn")
     bare, bare_p99, _ = wrk(f"http://127.0.0.1:{args.app_port}/healthz", args.duration, args.connections)
     print(f"bare Django view (/healthz) on gunicorn :{args.app_port}: {bare:,.0f} req/s (p99 {bare_p99:.1f} ms)")
     print()

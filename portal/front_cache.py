@@ -1,4 +1,4 @@
-"""What else to purge from the front cache (Varnish) when a page changes.
+"""What else to purge from the front cache (nginx's, deploy/nginx.conf) when a page changes.
 
 Wagtail's frontend_cache app purges the page itself on publish and unpublish. Pages here also show other pages:
 the home page lists the current call and the latest notices, a call lists its annexes and its form, the notice

@@ -1,4 +1,4 @@
-"""Django's own cache of whole public pages, behind the front cache: when Varnish misses (a purge, a restart, a
+"""Django's own cache of whole public pages, behind the front cache: when nginx's cache misses (a purge, a restart, a
 second front server), an anonymous page comes from Redis instead of being rendered again.
 
 Only anonymous GETs of pages are kept: a request with any cookie but the CSRF one (a session, a message), the

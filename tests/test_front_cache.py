@@ -1,6 +1,6 @@
 """Publishing purges the front cache: the page, and the pages that list it (its ancestors); a change of the site
-settings (the footer on every page) purges every page. The purges go over HTTP, as to Varnish (deploy/varnish.vcl),
-here to a small server that records them."""
+settings (the footer on every page) purges every page. The purges go over HTTP, as to nginx's purge port
+(deploy/nginx.conf), here to a small server that records them."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

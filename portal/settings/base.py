@@ -148,8 +148,9 @@ PORTAL_SITE_CACHE = env.bool("PORTAL_SITE_CACHE", default=bool(env("CACHE_URL", 
 # With a shared cache (Redis: CACHE_URL=rediscache://…) sessions live there too, beside the database.
 SESSION_ENGINE = env("DJANGO_SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
-# The front cache (Varnish, deploy/varnish.vcl) in front of the app servers: Wagtail purges a page, and the pages
-# that list it, when it is published, unpublished or moved (portal/front_cache.py). Unset: no front cache.
+# The front cache (nginx's, deploy/nginx.conf) in front of the app servers: Wagtail purges a page, and the pages
+# that list it, when it is published, unpublished or moved (portal/front_cache.py), by sending `PURGE <path>` to
+# this address (nginx's purge port). Unset: no front cache.
 PORTAL_FRONT_CACHE = env("PORTAL_FRONT_CACHE", default="")
 INSTALLED_APPS.append("wagtail.contrib.frontend_cache")  # without WAGTAILFRONTENDCACHE it purges nothing
 if PORTAL_FRONT_CACHE:
