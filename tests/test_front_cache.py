@@ -26,7 +26,7 @@ def purges(settings):
     location = f"http://127.0.0.1:{server.server_port}"
     settings.PORTAL_FRONT_CACHE = location
     settings.WAGTAILFRONTENDCACHE = {
-        "varnish": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": location}
+        "nginx": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": location}
     }
     yield received
     server.shutdown()

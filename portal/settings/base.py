@@ -155,7 +155,7 @@ PORTAL_FRONT_CACHE = env("PORTAL_FRONT_CACHE", default="")
 INSTALLED_APPS.append("wagtail.contrib.frontend_cache")  # without WAGTAILFRONTENDCACHE it purges nothing
 if PORTAL_FRONT_CACHE:
     WAGTAILFRONTENDCACHE = {
-        "varnish": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": PORTAL_FRONT_CACHE}
+        "nginx": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": PORTAL_FRONT_CACHE}
     }
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
