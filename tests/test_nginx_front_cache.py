@@ -131,11 +131,12 @@ def test_a_signed_in_reader_a_post_and_the_private_paths_pass_with_their_cookies
         assert app.reached(path) == [("GET", path, "csrftoken=t3")] * 2, path
 
 
-def test_a_page_django_marks_private_is_not_kept(stack):
+def test_a_page_django_marks_private_and_an_address_with_a_query_string_are_not_kept(stack):
     app, port, _ = stack
-    for _ in range(2):
-        request(port, "GET", "/notices/c/form/")
-    assert len(app.reached("/notices/c/form/")) == 2
+    for path in ("/notices/c/form/", "/notices/?page=2", "/notices/c/?made-up=1"):
+        for _ in range(2):
+            assert request(port, "GET", path)[0] == 200
+        assert len(app.reached(path)) == 2, path
 
 
 def test_wagtails_purge_takes_a_page_out_and_only_the_purge_port_takes_purges(stack, settings):
