@@ -127,7 +127,7 @@ class SiteRootRouting:
                 chain.append(page)
                 parent = page
                 continue
-            if issubclass(page_class, ServedPage):
+            if page_class is not None and issubclass(page_class, ServedPage):
                 # The page's own row with what its template shows of related rows, in the same query.
                 specific = page_class.serving_queryset().get(pk=page.pk)
             else:
