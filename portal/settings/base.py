@@ -141,6 +141,9 @@ CACHES = {
 # Whole public pages, shared by every worker (portal/page_cache.py); unset: no page cache.
 if env("PORTAL_PAGE_CACHE_URL", default=""):
     CACHES["pages"] = env.cache("PORTAL_PAGE_CACHE_URL")
+for _cache in CACHES.values():  # Django's Redis backend, with its clients kept (portal/redis_cache.py)
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "portal.redis_cache.RedisCache"
 PORTAL_PAGE_CACHE_SECONDS = env.int("PORTAL_PAGE_CACHE_SECONDS", default=3600)
 # The site and its settings kept in the default cache (portal/site_lookup.py): only when that cache is shared by
 # every worker (CACHE_URL), since a change must drop them everywhere at once.
