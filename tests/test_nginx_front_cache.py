@@ -109,12 +109,22 @@ def request(port, method, path, headers=None, body=None):
     return answer
 
 
-def test_an_anonymous_read_is_served_from_the_cache_and_the_app_never_sees_its_cookies(stack):
+def test_an_anonymous_read_is_served_from_the_cache_and_the_app_sees_only_its_csrf_cookie(stack):
     app, port, _ = stack
-    first = request(port, "GET", "/notices/a/", {"Cookie": "csrftoken=abc; _ga=1"})
+    first = request(port, "GET", "/notices/a/", {"Cookie": "django_language=en; csrftoken=abc; _ga=1"})
     second = request(port, "GET", "/notices/a/", {"Cookie": "csrftoken=other"})
     assert first[:2] == (200, "MISS") and second[:2] == (200, "HIT") and second[2] == first[2]
-    assert app.reached("/notices/a/") == [("GET", "/notices/a/", None)]
+    assert app.reached("/notices/a/") == [("GET", "/notices/a/", "csrftoken=abc")]
+    request(port, "GET", "/notices/a2/", {"Cookie": "django_language=en"})
+    assert app.reached("/notices/a2/") == [("GET", "/notices/a2/", None)]
+
+
+def test_opening_a_form_again_keeps_its_csrf_cookie(stack):
+    """A form page (never_cache) opened a second time gets the school's CSRF cookie: Django keeps the secret, and
+    the form already open in another tab can still be sent."""
+    app, port, _ = stack
+    request(port, "GET", "/notices/e/form/", {"Cookie": "csrftoken=secret1; _ga=1"})
+    assert app.reached("/notices/e/form/") == [("GET", "/notices/e/form/", "csrftoken=secret1")]
 
 
 def test_a_signed_in_reader_a_post_and_the_private_paths_pass_with_their_cookies(stack):
