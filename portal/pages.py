@@ -163,8 +163,8 @@ class ServedPage:
     def public_among(self, children):
         """``children`` (a queryset of this page's children, annotated as the caller needs) without the private
         ones, as a list. When this page was served with no view restriction on its way, a child is private only
-        by a restriction of its own or as an alias of a private page (_own_restriction); otherwise (not served here, served behind a restriction, an alias on the
-        way) Wagtail's rule as public() has it."""
+        by a restriction of its own or as an alias of a private page (_own_restriction); otherwise (not served
+        here, served behind a restriction, an alias on the way) Wagtail's rule as public() has it."""
         if getattr(self, "_served_restricted", None) is False:
             return [page for page in children.annotate(_own_restriction=_own_restriction()) if not page._own_restriction]
         return list(public(children))
