@@ -31,7 +31,9 @@ class StoppableProxy:
         self.running = threading.Event()
         self.running.set()
         self.stop_after = None  # bytes from clients after which it stops by itself
+        self.stop_after_answered = None  # the same, counting the bytes the bucket answers
         self.forwarded = 0
+        self.answered = 0
         self.lock = threading.Lock()
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=64)
         self.port = self.listener.getsockname()[1]
@@ -56,11 +58,16 @@ class StoppableProxy:
                 data = source.recv(64 * 1024)
                 if not data:
                     break
-                if from_client:
-                    with self.lock:
+                with self.lock:
+                    if from_client:
                         self.forwarded += len(data)
                         if self.stop_after is not None and self.forwarded >= self.stop_after:
                             self.running.clear()
+                    else:
+                        if self.stop_after_answered is not None and self.answered >= self.stop_after_answered:
+                            self.running.clear()
+                            self.running.wait()
+                        self.answered += len(data)
                 sink.sendall(data)
         except OSError:
             pass
@@ -231,3 +238,37 @@ def test_a_dossier_from_a_bucket_that_stopped_is_a_valid_zip_naming_what_it_coul
     manifest = next(n for n in archive.namelist() if n.endswith("清单.xlsx"))
     rows = list(openpyxl.load_workbook(io.BytesIO(archive.read(manifest))).active.iter_rows(values_only=True))
     assert any(row[8] and "存储服务无法访问" in row[8] for row in rows)
+
+
+def test_a_dossier_whose_bucket_stops_part_way_through_a_file_is_a_valid_zip_naming_the_incomplete_file(
+    city, proxied_bucket, caplog
+):
+    import logging
+    import zipfile
+
+    import openpyxl
+
+    from .factories import ApplicationFileFactory
+    from .test_review import make_application
+
+    application = make_application(status="recommended")
+    cut = ApplicationFileFactory(application=application, data=pdf_bytes(3 * MB), original_name="方案.pdf")
+    after = ApplicationFileFactory(application=application, data=b"%PDF-1.4 after", original_name="佐证.pdf")
+    proxy = proxied_bucket["proxy"]
+    proxy.stop_after_answered = proxy.answered + MB  # the bucket stops a third of the way through the first file
+    with caplog.at_level(logging.WARNING):
+        response = city.get(f"/admin/applications/export/dossier.zip?call={application.call.pk}")
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    proxy.running.set()
+    assert archive.testzip() is None
+    manifest = next(n for n in archive.namelist() if n.endswith("清单.xlsx"))
+    rows = list(openpyxl.load_workbook(io.BytesIO(archive.read(manifest))).active.iter_rows(values_only=True))
+    by_path = {row[5]: row for row in rows[1:]}
+    cut_path = next(path for path in by_path if path.endswith(cut.original_name))
+    assert 0 <= archive.getinfo(cut_path).file_size < cut.size
+    assert "不完整" in by_path[cut_path][8] and str(archive.getinfo(cut_path).file_size) == str(by_path[cut_path][6])
+    # The file after it is not asked for again (each try would wait out the timeouts): named as not read.
+    after_row = next(row for path, row in by_path.items() if path.endswith(after.original_name))
+    assert "无法访问" in after_row[8]
+    assert sum("stopped part-way" in record.getMessage() for record in caplog.records) == 1
+    assert not [(r.name, r.getMessage()) for r in caplog.records if application.school in r.getMessage()]

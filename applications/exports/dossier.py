@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from portal import office
 
-from ..apply.storage import Presence, presence
+from ..apply.storage import Presence, pieces_of, presence
 from .docx import application_docx, template_page
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ class Entry:
         self.path = path
         self.expected_sha256 = expected_sha256
         self.missing = missing
+        self.interrupted = False  # the storage failed part-way through the file (StorageWatch.chunks)
         self.size = 0
         self.sha256 = ""
 
@@ -128,7 +129,9 @@ class Entry:
         self.sha256 = digest.hexdigest()
 
     def row(self):
-        if self.missing == Presence.UNREACHABLE:
+        if self.interrupted:
+            note = "传输中断：读取时存储服务中途无法访问，压缩包中此文件不完整，请稍后重新导出"
+        elif self.missing == Presence.UNREACHABLE:
             note = "存储服务无法访问，未放入压缩包，请稍后重新导出"
         elif self.missing:
             note = "文件缺失：存储中找不到此文件，未放入压缩包（已记录错误）"
@@ -139,11 +142,32 @@ class Entry:
         return [*self.application, self.material, self.path, "" if self.missing else self.size, self.sha256, note]
 
 
-def file_chunks(application_file):
-    """The stored file, read lazily: nothing is opened until the ZIP reaches it."""
-    with application_file.open() as stored:
-        while chunk := stored.read(CHUNK_SIZE):
-            yield chunk
+class StorageWatch:
+    """Whether the storage has failed during this dossier. Once it has, the files after are not asked for (each
+    would wait out the storage's timeouts, 20 s by default): the manifest names them as not read."""
+
+    def __init__(self):
+        self.down = False
+
+    def presence(self, key):
+        found = Presence.UNREACHABLE if self.down else presence(key)
+        self.down = found == Presence.UNREACHABLE
+        return found
+
+    def chunks(self, application_file, entry):
+        """The stored file, streamed from storage a chunk at a time once the ZIP reaches it (one GetObject, no copy
+        on disk). A storage that fails part-way ends the file there: the ZIP stays valid (its entries carry their
+        real sizes), and the manifest says the file is incomplete."""
+        try:
+            if self.down:
+                raise ConnectionError("the storage failed earlier in this dossier")
+            yield from pieces_of(application_file.key, CHUNK_SIZE)
+        except Exception as error:  # botocore's errors and timeouts, OSError
+            entry.interrupted = True
+            if not self.down:
+                logger.warning("Dossier: reading the stored file %s stopped part-way (%s)", application_file.key,
+                               type(error).__name__, exc_info=True)
+            self.down = True
 
 
 def document_chunks(page, application):
@@ -196,7 +220,7 @@ def print_on_a4_landscape(sheet, repeat_rows):
     sheet.print_title_rows = repeat_rows
 
 
-def add_application(zs, page, root, application, entries):
+def add_application(zs, page, root, application, entries, storage):
     folder = application_folder(root, application)
     taken = set()
     name = unique_name(clean_file_name(f"申请表-{application.reference}.docx"), taken)
@@ -205,7 +229,7 @@ def add_application(zs, page, root, application, entries):
     entries.append(entry)
     for stored in application.files.all():
         name = unique_name(material_name(stored.field_label, stored.original_name), taken)
-        found = presence(stored.key)
+        found = storage.presence(stored.key)
         if found != Presence.PRESENT:
             # A ZIP cut off at the missing file would look complete to whoever saved it: leave the file out,
             # name it in the manifest, and tell the operators.
@@ -214,7 +238,7 @@ def add_application(zs, page, root, application, entries):
             entries.append(Entry(application, stored.field_label, posixpath.join(folder, name), missing=found))
             continue
         entry = Entry(application, stored.field_label, posixpath.join(folder, name), stored.sha256)
-        zs.add(entry.track(file_chunks(stored)), entry.path, size=stored.size)
+        zs.add(entry.track(storage.chunks(stored, entry)), entry.path, size=stored.size)
         entries.append(entry)
 
 
@@ -232,9 +256,9 @@ def dossier_stream(call, applications, name):
     zs = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
     page = template_page(call)
     root = clean_name(name) if name else ""
-    entries = []
+    entries, storage = [], StorageWatch()
     for application in ordered(applications).iterator(chunk_size=DB_CHUNK_SIZE):
-        add_application(zs, page, root, application, entries)
+        add_application(zs, page, root, application, entries, storage)
         # Stream what is queued before reading on, so only one chunk of applications is held at a time.
         yield from zs.all_files()
     zs.add(manifest_chunks(entries), posixpath.join(root, MANIFEST_NAME))

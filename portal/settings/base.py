@@ -183,7 +183,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
     # Django's own loggers go to the same handler once (not also through Django's default console handler).
-    "loggers": {"django": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO"), "propagate": False},
+        # zipstream warns of a file cut short by naming its path in the archive (school, project, file name): the
+        # dossier logs that itself, by storage key (exports.dossier.StorageWatch).
+        "zipstream": {"level": "ERROR"},
+    },
 }
 
 # Applications: uploads and their private storage.
