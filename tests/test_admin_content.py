@@ -135,3 +135,29 @@ def test_the_admin_pages_editors_use_have_no_english_sentences_left(admin_client
     ]
     left = {url: english_left(admin_client.get(url, follow=True)) for url in urls}
     assert {url: texts for url, texts in left.items() if texts} == {}
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_committed_catalogue_is_compiled_from_its_po_file(domain, settings):
+    """Servers need no gettext: the .mo is committed. It must hold every translation of the .po beside it."""
+    import gettext
+    import re
+
+    folder = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
+    compiled = gettext.GNUTranslations(open(folder / f"{domain}.mo", "rb"))
+
+    def unquote(lines):
+        return "".join(re.findall(r'"(.*)"', lines)).encode().decode("unicode_escape").encode("latin-1").decode()
+
+    for block in (folder / f"{domain}.po").read_text().split("\n\n"):
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
+        if not msgid or not unquote(msgid.group(1)):
+            continue
+        key = unquote(msgid.group(1))
+        if "msgid_plural" in block:
+            found = compiled.npgettext(unquote(context.group(1)), key, key, 2) if context else compiled.ngettext(key, key, 2)
+        else:
+            found = compiled.pgettext(unquote(context.group(1)), key) if context else compiled.gettext(key)
+        assert found == unquote(msgstr.group(1)), key
