@@ -130,7 +130,7 @@ class Entry:
 
     def row(self):
         if self.interrupted:
-            note = "传输中断：读取时存储服务中途无法访问，压缩包中此文件不完整，请稍后重新导出"
+            note = "传输中断：存储服务中途无法访问，此文件不完整，请稍后重新导出"
         elif self.missing == Presence.UNREACHABLE:
             note = "存储服务无法访问，未放入压缩包，请稍后重新导出"
         elif self.missing:
