@@ -18,7 +18,7 @@ from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
 from notices.models import ApplicationTemplatePage, NoticePage, Unit
 from portal.cjk_search import CJKSearchField
 from portal.dates import cn_date, cn_datetime
-from portal.pages import ServedPage, own_column
+from portal.pages import LINK_FIELDS, ServedPage, as_specific, own_column, public
 from portal.text import project_title
 
 from . import states
@@ -97,9 +97,19 @@ class ApplicationFormPage(ServedPage, AbstractEmailForm):
         return {"form_opens_at": own_column(cls, "opens_at"), "form_closes_at": own_column(cls, "closes_at")}
 
     @classmethod
+    def public_form_of(cls, call):
+        """The call's live public form (the first, as a notice lists them), or None: one small query of the fields a
+        link to it and its open state need; the others are deferred."""
+        forms = cls.objects.child_of(call).live().only(*LINK_FIELDS, "opens_at", "closes_at").order_by("path")
+        form_page = public(forms).first()
+        if form_page is not None:
+            form_page.call = call
+        return form_page
+
+    @classmethod
     def from_listed_row(cls, row, call):
         """The form from its row among the call's children (see listed_columns); its other fields are deferred."""
-        form_page = row.get_specific(deferred=True)
+        form_page = as_specific(row)
         form_page.opens_at, form_page.closes_at, form_page.call = row.form_opens_at, row.form_closes_at, call
         return form_page
 

@@ -9,7 +9,7 @@ from wagtail.models import Page
 from notices.models import NoticePage
 from portal import site_lookup
 from portal.cjk_search import CJKSearchField
-from portal.pages import ServedPage, SiteRootRouting, public
+from portal.pages import LINK_FIELDS, ServedPage, SiteRootRouting, public
 
 
 class HomePage(SiteRootRouting, ServedPage, Page):
@@ -28,7 +28,9 @@ class HomePage(SiteRootRouting, ServedPage, Page):
         verbose_name = "首页"
 
     def published_notices(self):
-        return public(NoticePage.objects.descendant_of(self).live()).order_by("-date", "-pk")
+        """The public notices, newest first, with what the home page shows of them (the rest deferred)."""
+        notices = NoticePage.objects.descendant_of(self).live().only(*LINK_FIELDS, "date", "issuer", "deadline")
+        return public(notices).order_by("-date", "-pk")
 
     def current_call(self):
         """The newest published notice that is a call (has a deadline)."""

@@ -37,7 +37,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from portal.cjk_search import CJKSearchField
-from portal.pages import ServedPage, public, row_column
+from portal.pages import LINK_FIELDS, ServedPage, public, row_column
 from portal.text import project_title
 
 from .blocks import SectionBlock
@@ -150,7 +150,7 @@ class NoticePage(ServedPage, Page):
         """The notice's live public pages (annexes, form, results) as plain page rows, in one query, with the
         columns of _child_columns: an annex's number and the document the public downloads, and what other page
         types under a notice add of their own (e.g. the online form's opening times)."""
-        return self.public_among(self.get_children().live().annotate(**_child_columns()))
+        return self.public_among(self.get_children().live().only(*LINK_FIELDS).annotate(**_child_columns()))
 
     def annexes(self):
         """The annex pages (page rows) in the order 附件1, 附件2, …, each with its ``annex_number`` and ``download``

@@ -13,6 +13,7 @@ the rest of the path as in Wagtail's walk, and where an alias is on the way the 
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.base import DEFERRED
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
@@ -39,6 +40,27 @@ def _source_path():
     pages, source = quote(Page._meta.db_table), quote("alias_source")
     return (f"(SELECT {source}.{quote('path')} FROM {pages} {source} "
             f"WHERE {source}.{quote('id')} = {pages}.{quote('alias_of_id')})")
+
+
+# What a list shows of each page it links to: its title and address (and what finds it in the tree). A list asks
+# for these with .only(), adding its own columns: the page rows' other fields are deferred, which spares the query
+# those columns and Django their making (a notice's whole body, for a title in a list).
+LINK_FIELDS = ("title", "path", "depth", "url_path", "content_type", "alias_of", "live")
+
+
+def as_specific(row):
+    """A page row (of Page, maybe with deferred fields) as an instance of its own page class, from the values the
+    row holds, the others deferred: no query (Wagtail's get_specific(deferred=True) reads every field, and each
+    deferred one would cost a query). Annotations and other attributes of the row are kept."""
+    model = row.specific_class or type(row)
+    if isinstance(row, model):
+        return row
+    fields = model._meta.concrete_fields
+    values = [row.pk if field.primary_key else row.__dict__.get(field.attname, DEFERRED) for field in fields]
+    specific = model.from_db(row._state.db, [field.attname for field in fields], values)
+    for name, value in row.__dict__.items():
+        specific.__dict__.setdefault(name, value)
+    return specific
 
 
 def public(pages):
@@ -104,7 +126,7 @@ class SiteRootRouting:
             return super().route(request, path_components)
         above = Q(path__in=_ancestor_paths(self.path))
         if not path_components:
-            rows = list(_with_restriction_flags(Page.objects.filter(above)).order_by("depth"))
+            rows = list(_with_restriction_flags(Page.objects.filter(above).only(*LINK_FIELDS)).order_by("depth"))
             own = rows.pop()
             _remember_chain(self, rows, own.restricted or any(row.restricted for row in rows))
             return super().route(request, path_components)
@@ -112,6 +134,7 @@ class SiteRootRouting:
         prefixes = [self.url_path + "/".join(path_components[:n]) + "/" for n in range(1, len(path_components) + 1)]
         rows = _with_restriction_flags(
             Page.objects.filter(above | Q(url_path__in=prefixes, path__startswith=self.path, depth__gt=self.depth))
+            .only(*LINK_FIELDS)  # the way there (breadcrumb links); the page served is read whole below
         ).order_by("depth")
         chain = [row for row in rows if row.depth <= self.depth]
         named = {row.url_path: row for row in rows if row.depth > self.depth}

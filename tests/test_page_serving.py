@@ -172,3 +172,38 @@ def test_the_notice_shows_its_forms_state_from_the_forms_own_times(client, call)
     assert text.endswith("（申报已截止）")
     _, text = state_after(now - datetime.timedelta(days=2), now + datetime.timedelta(days=1))
     assert text == form.title
+
+
+def test_the_home_page_takes_the_same_queries_however_many_notices_there_are(client, call,
+                                                                          django_assert_max_num_queries):
+    """The URL's pages, the current call, its form (alone: not the call's annexes), the latest notices."""
+    from notices.models import NoticePage
+
+    before = queries_for(client, "/", django_assert_max_num_queries)
+    assert before == 4
+    index = call.get_parent()
+    for number in range(6):
+        index.add_child(instance=NoticePage(title=f"补充通知{number}", slug=f"extra-notice-{number}", issuer="市教体局",
+                                            signature="市教体局", date=call.date))
+    assert queries_for(client, "/", django_assert_max_num_queries) == before
+
+
+def test_the_home_pages_apply_button_follows_the_forms_own_times(client):
+    """The home page asks for the current call's form alone (ApplicationFormPage.public_form_of), with its times."""
+    import datetime
+
+    from django.utils import timezone
+
+    from applications.models import ApplicationFormPage
+
+    form = ApplicationFormPage.objects.get(url_path__endswith="/demo-apply/")
+    now = timezone.now()
+
+    def button_after(opens_at, closes_at):
+        form.opens_at, form.closes_at = opens_at, closes_at
+        form.save_revision().publish()
+        return soup(client.get("/")).find("a", string="在线申报")
+
+    assert button_after(now - datetime.timedelta(days=2), now + datetime.timedelta(days=1))["href"] == form.url
+    assert button_after(now - datetime.timedelta(days=2), now - datetime.timedelta(days=1)) is None
+    assert button_after(now + datetime.timedelta(days=1), now + datetime.timedelta(days=2)) is None
