@@ -9,7 +9,7 @@ from wagtail.models import Page
 from notices.models import NoticePage
 from portal import site_lookup
 from portal.cjk_search import CJKSearchField
-from portal.pages import LINK_FIELDS, ServedPage, SiteRootRouting, public
+from portal.pages import ServedPage, SiteRootRouting, public
 
 
 class HomePage(SiteRootRouting, ServedPage, Page):
@@ -29,7 +29,7 @@ class HomePage(SiteRootRouting, ServedPage, Page):
 
     def published_notices(self):
         """The public notices, newest first, with what the home page shows of them (the rest deferred)."""
-        notices = NoticePage.objects.descendant_of(self).live().only(*LINK_FIELDS, "date", "issuer", "deadline")
+        notices = NoticePage.objects.descendant_of(self).live().only(*NoticePage.LISTED_FIELDS)
         return public(notices).order_by("-date", "-pk")
 
     def current_call(self):

@@ -59,7 +59,7 @@ class NoticeIndexPage(ServedPage, Page):
         verbose_name = "通知公告栏目"
 
     def notices(self):
-        return public(NoticePage.objects.child_of(self).live()).order_by("-date", "-pk")
+        return public(NoticePage.objects.child_of(self).live().only(*NoticePage.LISTED_FIELDS)).order_by("-date", "-pk")
 
     def get_context(self, request, *args, **kwargs):
         from portal.views import paginate
@@ -110,6 +110,8 @@ class NoticePage(ServedPage, Page):
     signature_date = models.DateField("落款日期", null=True, blank=True, help_text="发布前必须填写。")
 
     parent_page_types = ["notices.NoticeIndexPage"]
+    # What a list of notices shows of each (the home page, the notice list); the rest is deferred.
+    LISTED_FIELDS = (*LINK_FIELDS, "date", "issuer", "deadline")
     # No subpage_types: the annexes (and pages of other apps) say they go under a notice (parent_page_types).
 
     content_panels = Page.content_panels + [
