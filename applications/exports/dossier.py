@@ -157,17 +157,17 @@ class StorageWatch:
     def chunks(self, application_file, entry):
         """The stored file, streamed from storage a chunk at a time once the ZIP reaches it (one GetObject, no copy
         on disk). A storage that fails part-way ends the file there: the ZIP stays valid (its entries carry their
-        real sizes), and the manifest says the file is incomplete."""
+        real sizes), and the manifest says the file is incomplete; so it says of a file queued before the failure
+        and reached after it, which is left empty rather than asked for."""
+        if self.down:
+            entry.interrupted = True
+            return
         try:
-            if self.down:
-                raise ConnectionError("the storage failed earlier in this dossier")
             yield from pieces_of(application_file.key, CHUNK_SIZE)
         except Exception as error:  # botocore's errors and timeouts, OSError
-            entry.interrupted = True
-            if not self.down:
-                logger.warning("Dossier: reading the stored file %s stopped part-way (%s)", application_file.key,
-                               type(error).__name__, exc_info=True)
-            self.down = True
+            entry.interrupted = self.down = True
+            logger.warning("Dossier: reading the stored file %s stopped part-way (%s)", application_file.key,
+                           type(error).__name__, exc_info=True)
 
 
 def document_chunks(page, application):
